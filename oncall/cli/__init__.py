@@ -1,0 +1,1 @@
+"""Thin Typer commands: parse options, call the pipeline, render with rich."""

@@ -1,0 +1,40 @@
+"""The `oncall` command: one Typer app with a sub-command per capability.
+
+Heavy libraries (chromadb, litellm, textual, onnxruntime, torch) are imported inside
+the commands that use them so `oncall --help` and `oncall triage` start fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from oncall import __version__
+from oncall.cli import triage as triage_cmd
+
+app = typer.Typer(
+    name="oncall",
+    help="An on-call copilot: alerts to incidents, likely causes with evidence, safe moves.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command(name="triage")(triage_cmd.triage)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"oncall {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """An on-call copilot for the command line."""
+
+
+def run() -> None:
+    app()

@@ -1,0 +1,92 @@
+"""The service dependency graph: from the catalog's `dependsOn`, else from traces.
+
+Edges point from caller to callee. Both correlation (symptoms on callers join the
+incident of the failing dependency) and analysis (the deepest anomalous service is the
+likeliest culprit) walk this graph, so it is built once per triage.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+
+from oncall.model import Catalog, Span
+
+
+class Topology:
+    def __init__(self, edges: Iterable[tuple[str, str]] = ()) -> None:
+        self.callees: dict[str, set[str]] = {}
+        self.callers: dict[str, set[str]] = {}
+        for caller, callee in edges:
+            self.add(caller, callee)
+
+    def add(self, caller: str, callee: str) -> None:
+        if caller == callee:
+            return
+        self.callees.setdefault(caller, set()).add(callee)
+        self.callers.setdefault(callee, set()).add(caller)
+        self.callees.setdefault(callee, set())
+        self.callers.setdefault(caller, set())
+
+    @property
+    def services(self) -> set[str]:
+        return set(self.callees) | set(self.callers)
+
+    def __contains__(self, service: object) -> bool:
+        return service in self.callees
+
+    def downstream(self, service: str, max_hops: int = 99) -> dict[str, int]:
+        """Services `service` depends on (transitively), with hop counts; cycles are safe."""
+        return _bfs(service, self.callees, max_hops)
+
+    def upstream(self, service: str, max_hops: int = 99) -> dict[str, int]:
+        """Services that depend on `service` (its blast radius)."""
+        return _bfs(service, self.callers, max_hops)
+
+    def distance(self, a: str, b: str) -> int | None:
+        """Hops between two services in either direction, or None if unrelated."""
+        down = self.downstream(a).get(b)
+        up = self.upstream(a).get(b)
+        options = [d for d in (down, up) if d is not None]
+        return min(options) if options else None
+
+
+def _bfs(start: str, graph: dict[str, set[str]], max_hops: int) -> dict[str, int]:
+    seen: dict[str, int] = {}
+    queue: deque[tuple[str, int]] = deque([(start, 0)])
+    visited = {start}
+    while queue:
+        node, hops = queue.popleft()
+        if hops >= max_hops:
+            continue
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in visited:
+                visited.add(nxt)
+                seen[nxt] = hops + 1
+                queue.append((nxt, hops + 1))
+    return seen
+
+
+def edges_from_spans(spans: Iterable[Span]) -> set[tuple[str, str]]:
+    """Caller -> callee pairs wherever a span's parent belongs to another service."""
+    by_id: dict[tuple[str, str], str] = {}
+    span_list = list(spans)
+    for span in span_list:
+        by_id[(span.trace_id, span.span_id)] = span.service
+    edges: set[tuple[str, str]] = set()
+    for span in span_list:
+        if span.parent_id is None:
+            continue
+        parent_service = by_id.get((span.trace_id, span.parent_id))
+        if parent_service and parent_service != span.service:
+            edges.add((parent_service, span.service))
+    return edges
+
+
+def build_topology(catalog: Catalog | None, spans: list[Span] | None) -> Topology:
+    """The catalog is the declared truth; traces fill in what it does not declare."""
+    topo = Topology(catalog.edges() if catalog else ())
+    if spans:
+        for caller, callee in sorted(edges_from_spans(spans)):
+            topo.add(caller, callee)
+    return topo

@@ -1,0 +1,67 @@
+"""`oncall triage` through the real Typer app."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from oncall.cli.main import app
+from tests.helpers import ScenarioFactory, alert
+
+runner = CliRunner()
+
+
+def test_text_output_on_a_real_case(datasets: Path) -> None:
+    result = runner.invoke(app, ["triage", str(datasets / "2023-01-29-26")])
+    assert result.exit_code == 0, result.output
+    assert "1 incident(s)" in result.output
+    assert "ts-food-service" in result.output
+    assert "Likely causes" in result.output and "Proposed remediations" in result.output
+
+
+def test_json_output_has_the_contract_keys(datasets: Path) -> None:
+    result = runner.invoke(app, ["triage", str(datasets / "2023-01-29-26"), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    (incident,) = doc["incidents"]
+    for key in ("id", "alerts", "services", "owner", "impact", "hypotheses", "remediations",
+                "runbooks"):
+        assert key in incident
+    assert set(doc["noise"]) == {"b25f58d8e306b067", "c429ae1c368501cc", "033730a43d077261",
+                                 "5085ff228202bd34"}
+    assert incident["owner"] == "group:tt-food"
+    for rem in incident["remediations"]:
+        assert rem["decision"] in ("auto", "approve", "deny")
+
+
+def test_malformed_alerts_exit_2_with_one_line(make_scenario: ScenarioFactory) -> None:
+    root = make_scenario(alerts='[{"labels": ')
+    result = runner.invoke(app, ["triage", str(root)])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("oncall: ") and "alerts.json" in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_wrong_field_type_names_the_field(make_scenario: ScenarioFactory) -> None:
+    bad = alert("HighErrorRate")
+    bad["labels"] = ["not", "a", "map"]
+    result = runner.invoke(app, ["triage", str(make_scenario(alerts=[bad]))])
+    assert result.exit_code == 2
+    assert "alerts.json: [0].labels: expected an object, got a list" in result.stderr
+
+
+def test_missing_directory(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["triage", str(tmp_path / "absent")])
+    assert result.exit_code == 2
+    assert "no such scenario directory" in result.stderr
+
+
+def test_nothing_firing(make_scenario: ScenarioFactory) -> None:
+    old = alert("HighLatency", ends="2026-03-14T02:12:00Z")
+    result = runner.invoke(app, ["triage", str(make_scenario(alerts=[old]))])
+    assert result.exit_code == 0
+    assert "No incident" in result.output
