@@ -34,21 +34,21 @@ def render_triage(result: Triage, evidence_lines: int = 3, console: Console | No
     if result.noise:
         reasons = Counter(n.reason for n in result.noise)
         lines = ", ".join(f"{count} {reason}" for reason, count in reasons.most_common())
-        console.print(f"[dim]Noise set aside: {lines}.[/]")
+        console.print(Text(f"Noise set aside: {lines}.", style="dim"))
 
 
 def _incident_panel(number: int, incident: Incident, evidence_lines: int) -> Panel:
     facts = Table.grid(padding=(0, 1))
     facts.add_column(style="bold")
     facts.add_column()
-    facts.add_row("Services", ", ".join(incident.services))
-    facts.add_row("Alerts", f"{len(incident.alerts)} ({_alert_names(incident)})")
+    facts.add_row("Services", Text(", ".join(incident.services)))
+    facts.add_row("Alerts", Text(f"{len(incident.alerts)} ({_alert_names(incident)})"))
     owner = incident.owner or "unknown (not in the catalog)"
     if incident.escalation:
         owner += f"  escalate: {incident.escalation}"
-    facts.add_row("Owner", owner)
+    facts.add_row("Owner", Text(owner))
     if incident.impact:
-        facts.add_row("Impact", incident.impact.summary)
+        facts.add_row("Impact", Text(incident.impact.summary))
     parts: list[RenderableType] = [facts, Text(incident.narrative, style="italic")]
     if incident.hypotheses:
         parts.append(_causes(incident, evidence_lines))
@@ -57,7 +57,7 @@ def _incident_panel(number: int, incident: Incident, evidence_lines: int) -> Pan
     if incident.runbooks:
         parts.append(_runbooks(incident))
     critical = incident.impact is not None and incident.impact.tier == 1
-    return Panel(Group(*parts), title=f"#{number} {incident.title}", title_align="left",
+    return Panel(Group(*parts), title=Text(f"#{number} {incident.title}"), title_align="left",
                  border_style="red" if critical else "yellow")
 
 
@@ -79,7 +79,8 @@ def _causes(incident: Incident, evidence_lines: int) -> Table:
         if hyp.pod:
             cause += f"\npod {hyp.pod}"
         lines = hyp.evidence[:evidence_lines]
-        table.add_row(str(rank), cause, f"{hyp.score:.2f}", "\n".join(f"- {e}" for e in lines))
+        table.add_row(str(rank), Text(cause), f"{hyp.score:.2f}",
+                      Text("\n".join(f"- {e}" for e in lines)))
     return table
 
 
@@ -95,8 +96,8 @@ def _remediations(incident: Incident) -> Table:
         policy.append(f"\n{rem.reason}", style="dim")
         verify = ", ".join(f"{k} {v}" for k, v in rem.verify.items()) or "-"
         risk = rem.risk + ("" if rem.reversible else "\nirreversible")
-        table.add_row(f"{rem.action} {rem.target}", risk, policy,
-                      f"{rem.command}\nverify: {verify} within {rem.verify_within_minutes} min")
+        check = f"{rem.command}\nverify: {verify} within {rem.verify_within_minutes} min"
+        table.add_row(Text(f"{rem.action} {rem.target}"), risk, policy, Text(check))
     return table
 
 
@@ -106,6 +107,8 @@ def _runbooks(incident: Incident) -> Table:
     table.add_column("Title", ratio=2)
     table.add_column("Score", width=5, justify="right")
     for hit in incident.runbooks[:5]:
-        title = hit.title + (f"\n§ {hit.section}" if hit.section else "")
-        table.add_row(f"{hit.id}\n[dim]{hit.doc_type}[/]", title, f"{hit.score:.2f}")
+        title = Text(hit.title + (f"\n§ {hit.section}" if hit.section else ""))
+        ident = Text(hit.id)
+        ident.append(f"\n{hit.doc_type}", style="dim")
+        table.add_row(ident, title, f"{hit.score:.2f}")
     return table
