@@ -23,6 +23,7 @@ HEARTBEATS = frozenset({"Watchdog", "DeadMansSwitch", "DeadMansSnitch", "InfoInh
 QUIET_SEVERITIES = frozenset({"none", "info", "informational", "debug"})
 ROOT_MERGE_WINDOW = timedelta(minutes=15)
 SHARED_DEPENDENCY_HOPS = 2
+CO_FIRING = timedelta(seconds=90)
 
 
 @dataclass(slots=True)
@@ -162,14 +163,25 @@ def _related_roots(
     topology: Topology,
     trace_services: list[set[str]],
 ) -> bool:
+    """Two groups are one incident when time and topology or traces tie them together."""
     start_a = min(x.starts_at for x in by_root[a])
     start_b = min(x.starts_at for x in by_root[b])
-    if abs(start_a - start_b) > ROOT_MERGE_WINDOW:
+    gap = abs(start_a - start_b)
+    if gap > ROOT_MERGE_WINDOW:
         return False
+    if gap <= CO_FIRING:
+        # Alerts that start within the same evaluation interval or two share a cause
+        # far more often than not, even where the known topology is incomplete.
+        return True
     if a in topology and b in topology:
-        near_a = set(topology.downstream(a, SHARED_DEPENDENCY_HOPS))
-        near_b = set(topology.downstream(b, SHARED_DEPENDENCY_HOPS))
+        near_a = set(topology.downstream(a, SHARED_DEPENDENCY_HOPS)) | {a}
+        near_b = set(topology.downstream(b, SHARED_DEPENDENCY_HOPS)) | {b}
         if near_a & near_b:
+            return True
+        callers_a = set(topology.upstream(a, SHARED_DEPENDENCY_HOPS))
+        callers_b = set(topology.upstream(b, SHARED_DEPENDENCY_HOPS))
+        alerting = {x.service for group in by_root.values() for x in group if x.service}
+        if callers_a & callers_b & alerting:
             return True
     return any(a in services and b in services for services in trace_services)
 

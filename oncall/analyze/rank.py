@@ -24,6 +24,7 @@ CANDIDATE_HOPS = 3
 CHANGE_LOOKBACK = timedelta(hours=6)
 MAX_HYPOTHESES = 5
 CHANGE_KIND_TO_CAUSE = {"scale": "capacity"}
+CONTEXT_SIGNALS = frozenset({"request_rate"})  # load explains, it does not indict
 CERT_WORDS = ("x509", "certificate", "tls handshake", "ssl")
 CAPACITY_WORDS = ("oomkilled", "out of memory", "throttl", "queue full", "rejected execution")
 
@@ -47,6 +48,7 @@ class Evidence:
     pods: set[str] = field(default_factory=set)
     onset: datetime | None = None
     hints: set[str] = field(default_factory=set)
+    observed: bool = False  # any trace, series or log line of its own
 
     @property
     def symptom(self) -> float:
@@ -64,6 +66,7 @@ class Signals:
     traces: TraceFindings | None
     metrics: dict[str, list[SignalAnomaly]] | None
     logs: LogFindings | None
+    observed: set[str] = field(default_factory=set)
 
 
 def analyze_incident(incident: Incident, snap: Snapshot, topology: Topology) -> list[Hypothesis]:
@@ -72,12 +75,16 @@ def analyze_incident(incident: Incident, snap: Snapshot, topology: Topology) -> 
         traces=analyze_traces(snap.spans, _micros(onset)) if snap.spans else None,
         metrics=analyze_metrics(snap.metrics, onset.timestamp()) if snap.metrics else None,
         logs=None,
+        observed=_observed(snap),
     )
     if snap.logs:
         span_service = {s.trace_id: s.service for s in snap.spans or () if s.error}
         signals.logs = analyze_logs(snap.logs, onset.timestamp(), span_service)
     candidates = _candidates(incident, topology, snap)
-    evidence = {c: _evidence(c, incident, signals, snap, topology, candidates) for c in candidates}
+    spread = _signal_spread(signals.metrics, candidates)
+    evidence = {
+        c: _evidence(c, incident, signals, snap, topology, candidates, spread) for c in candidates
+    }
     _place(evidence, topology)
     hypotheses: list[Hypothesis] = []
     for ev in evidence.values():
@@ -115,18 +122,27 @@ def _evidence(
     snap: Snapshot,
     topology: Topology,
     candidates: list[str],
+    spread: dict[str, float],
 ) -> Evidence:
-    ev = Evidence(service=service)
+    ev = Evidence(service=service, observed=service in signals.observed)
     own = [a for a in incident.alerts if a.service == service]
     if own:
         ev.alerted = True
         names = sorted({a.name for a in own})
         ev.lines.append(f"{len(own)} alert(s) on {service} itself: {', '.join(names)}")
     _trace_evidence(ev, signals.traces, candidates)
-    _metric_evidence(ev, signals.metrics)
+    _metric_evidence(ev, signals.metrics, spread)
     _log_evidence(ev, signals.logs, candidates)
     _mention_evidence(ev, signals, snap, topology)
     return ev
+
+
+def _observed(snap: Snapshot) -> set[str]:
+    """Services with telemetry of their own: spans, series or log lines."""
+    seen: set[str] = {s.service for s in snap.spans or ()}
+    seen.update(m.service for m in snap.metrics or () if m.service)
+    seen.update(ln.service for ln in snap.logs or () if ln.service)
+    return seen
 
 
 def _trace_evidence(ev: Evidence, found: TraceFindings | None, candidates: list[str]) -> None:
@@ -176,11 +192,36 @@ def _trace_evidence(ev: Evidence, found: TraceFindings | None, candidates: list[
         )
 
 
-def _metric_evidence(ev: Evidence, metrics: dict[str, list[SignalAnomaly]] | None) -> None:
+def _signal_spread(
+    metrics: dict[str, list[SignalAnomaly]] | None, candidates: list[str]
+) -> dict[str, float]:
+    """How specific each signal is: a shift seen on most candidates explains none of them.
+
+    Returns a weight per signal name, 1.0 when one candidate shows it, falling towards
+    0.2 as it shows up everywhere (a shared dashboard artefact, a cluster-wide blip).
+    """
+    if not metrics or not candidates:
+        return {}
+    counts: dict[str, int] = {}
+    for service in candidates:
+        for anomaly in metrics.get(service, []):
+            counts[anomaly.signal] = counts.get(anomaly.signal, 0) + 1
+    total = len(candidates)
+    return {
+        signal: max(0.2, 1.0 - (n - 1) / max(total * 0.5, 1.0))
+        for signal, n in counts.items()
+    }
+
+
+def _metric_evidence(
+    ev: Evidence, metrics: dict[str, list[SignalAnomaly]] | None, spread: dict[str, float]
+) -> None:
     if not metrics:
         return
     for anomaly in metrics.get(ev.service, [])[:4]:
-        strength = _clamp(anomaly.z / 15.0)
+        if anomaly.signal in CONTEXT_SIGNALS:
+            continue
+        strength = _clamp(anomaly.z / 15.0) * spread.get(anomaly.signal, 1.0)
         family = anomaly.family
         if family == "saturation":
             ev.saturation = max(ev.saturation, strength)
@@ -267,7 +308,7 @@ def _place(evidence: dict[str, Evidence], topology: Topology) -> None:
 def _base_score(ev: Evidence) -> float:
     score = (
         0.30 * ev.origin
-        + 0.15 * max(ev.latency, ev.network)
+        + 0.30 * max(ev.latency, ev.network)
         + 0.20 * ev.metric
         + 0.10 * ev.logs
         + 0.15 * ev.mention
@@ -295,8 +336,9 @@ def _hypotheses_for(
         if cs.score <= 0.05:
             continue
         kind = CHANGE_KIND_TO_CAUSE.get(cs.change.kind, cs.change.kind)
-        # A change is only as strong as the symptom it is said to explain.
-        support = 0.35 + 0.65 * min(1.0, ev.symptom * 1.5)
+        # A change is only as strong as the symptom it is said to explain; a service
+        # nobody observes gets the benefit of the doubt, one that looks healthy does not.
+        support = min(1.0, ev.symptom * 1.5) if ev.observed else 0.35
         score = base * 0.6 + 0.45 * cs.score * support
         if ev.anomalous_callees:
             score *= 0.6

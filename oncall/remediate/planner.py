@@ -111,20 +111,18 @@ def plan_remediations(
             _moves_for(hyp, namespace, revisions.get(hyp.change or "")),
             key=lambda m: (RISK_ORDER[m.risk], not m.reversible),
         )
+        if rank == 0:
+            # Paging the owners always belongs to the top cause; when nothing else
+            # addresses it (a code fault with no change to undo) it is the first move.
+            moves.append(Move("escalate", "low", True,
+                              f"page the owners of {hyp.service} with the evidence",
+                              "none needed", f"page owner of {hyp.service}"))
         for move in moves:
             key = (move.action, hyp.service)
             if key in seen:
                 continue
             seen.add(key)
             out.append(_remediation(move, hyp, verify, rank))
-    if hypotheses:
-        top = hypotheses[0]
-        key = ("escalate", top.service)
-        if key not in seen:
-            out.append(_remediation(
-                Move("escalate", "low", True, f"page the owners of {top.service} with the evidence",
-                     "none needed", f"page owner of {top.service}"),
-                top, verify, 0))
     return out
 
 
