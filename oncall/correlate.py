@@ -201,9 +201,10 @@ def _incident(group: list[Alert]) -> Incident:
     for alert in group:
         if alert.service and alert.service not in services:
             services.append(alert.service)
-    digest = hashlib.sha256(
-        ",".join(sorted({a.fingerprint for a in group})).encode()
-    ).hexdigest()[:10]
+    # Keyed by the first alert so the id stays put as more alerts join the incident.
+    first = min(group, key=lambda a: (a.starts_at, a.fingerprint))
+    seed = f"{first.fingerprint}@{first.starts_at.isoformat()}"
+    digest = hashlib.sha256(seed.encode()).hexdigest()[:10]
     return Incident(
         id=f"inc-{digest}",
         alerts=group,

@@ -14,7 +14,9 @@ from oncall.model import Incident, Triage
 DECISION_STYLE = {"auto": "bold green", "approve": "bold yellow", "deny": "bold red"}
 
 
-def render_triage(result: Triage, evidence_lines: int = 3, console: Console | None = None) -> None:
+def render_triage(
+    result: Triage, evidence_lines: int = 3, causes: int = 3, console: Console | None = None
+) -> None:
     console = console or Console()
     stats = result.stats
     header = Text()
@@ -30,14 +32,14 @@ def render_triage(result: Triage, evidence_lines: int = 3, console: Console | No
     if not result.incidents:
         console.print("[green]No incident: every firing alert is noise or nothing is firing.[/]")
     for number, incident in enumerate(result.incidents, start=1):
-        console.print(_incident_panel(number, incident, evidence_lines))
+        console.print(_incident_panel(number, incident, evidence_lines, causes))
     if result.noise:
         reasons = Counter(n.reason for n in result.noise)
         lines = ", ".join(f"{count} {reason}" for reason, count in reasons.most_common())
         console.print(Text(f"Noise set aside: {lines}.", style="dim"))
 
 
-def _incident_panel(number: int, incident: Incident, evidence_lines: int) -> Panel:
+def _incident_panel(number: int, incident: Incident, evidence_lines: int, causes: int) -> Panel:
     facts = Table.grid(padding=(0, 1))
     facts.add_column(style="bold")
     facts.add_column()
@@ -51,7 +53,7 @@ def _incident_panel(number: int, incident: Incident, evidence_lines: int) -> Pan
         facts.add_row("Impact", Text(incident.impact.summary))
     parts: list[RenderableType] = [facts, Text(incident.narrative, style="italic")]
     if incident.hypotheses:
-        parts.append(_causes(incident, evidence_lines))
+        parts.append(_causes(incident, evidence_lines, causes))
     if incident.remediations:
         parts.append(_remediations(incident))
     if incident.runbooks:
@@ -66,13 +68,15 @@ def _alert_names(incident: Incident) -> str:
     return ", ".join(f"{name} x{n}" if n > 1 else name for name, n in names.most_common(4))
 
 
-def _causes(incident: Incident, evidence_lines: int) -> Table:
-    table = Table(title="Likely causes", title_justify="left", expand=True)
+def _causes(incident: Incident, evidence_lines: int, limit: int) -> Table:
+    more = len(incident.hypotheses) - limit
+    title = "Likely causes" + (f" (top {limit}; {more} more with --causes)" if more > 0 else "")
+    table = Table(title=title, title_justify="left", expand=True)
     table.add_column("#", width=2)
     table.add_column("Cause", ratio=1)
     table.add_column("Score", width=5, justify="right")
     table.add_column("Evidence", ratio=3)
-    for rank, hyp in enumerate(incident.hypotheses, start=1):
+    for rank, hyp in enumerate(incident.hypotheses[:limit], start=1):
         cause = f"{hyp.kind} on {hyp.service}"
         if hyp.change:
             cause += f"\nchange {hyp.change}"

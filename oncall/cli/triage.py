@@ -28,6 +28,7 @@ def triage(
         typer.Option("--knowledge", "-k", help="More runbook/incident folders (repeatable)."),
     ] = None,
     evidence: Annotated[int, typer.Option(help="Evidence lines shown per cause.")] = 3,
+    causes: Annotated[int, typer.Option(help="Likely causes shown per incident.")] = 3,
 ) -> None:
     """Cluster the alerts into incidents, rank causes, find runbooks, propose safe moves."""
     from oncall.export import triage_to_dict
@@ -43,4 +44,4 @@ def triage(
         return
     from oncall.cli.render import render_triage
 
-    render_triage(result, evidence_lines=evidence)
+    render_triage(result, evidence_lines=evidence, causes=causes)

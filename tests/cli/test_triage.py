@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from oncall.cli.main import app
-from tests.helpers import ScenarioFactory, alert
+from tests.helpers import REPO, ScenarioFactory, alert
 
 runner = CliRunner()
 
@@ -65,3 +65,13 @@ def test_nothing_firing(make_scenario: ScenarioFactory) -> None:
     result = runner.invoke(app, ["triage", str(make_scenario(alerts=[old]))])
     assert result.exit_code == 0
     assert "No incident" in result.output
+
+
+def test_json_validates_against_the_schema(datasets: Path) -> None:
+    import jsonschema
+
+    schema = json.loads((REPO / "docs" / "triage.schema.json").read_text())
+    for case in sorted(datasets.iterdir())[:4]:
+        result = runner.invoke(app, ["triage", str(case), "--format", "json"])
+        assert result.exit_code == 0, result.output
+        jsonschema.validate(json.loads(result.stdout), schema)
