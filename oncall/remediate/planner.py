@@ -1,8 +1,9 @@
 """Remediation planning: from ranked causes to ranked, reversible moves.
 
 For each likely cause the planner knows the moves an SRE would make, how risky they
-are, how to undo them and what should recover if they work. Moves that address the top
-cause come first, lowest risk first; escalation to the owners is always on the list.
+are, how to undo them and what should recover if they work. Moves that remove the top
+cause come first, lowest risk and reversible first; moves that only ease symptoms
+follow; escalation to the owners is always on the list.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class Move:
     rationale: str
     undo: str
     command: str
+    addresses: bool = True  # False: eases the symptoms without removing the cause
 
 
 def _moves_for(h: Hypothesis, namespace: str, change_revision: str | None) -> list[Move]:
@@ -44,7 +46,7 @@ def _moves_for(h: Hypothesis, namespace: str, change_revision: str | None) -> li
                  f"revert config of {svc}{prev} (change {h.change})"),
             Move("restart", "medium", True, f"restart {svc} pods to drop bad state",
                  "none needed: pods are recreated from the same spec",
-                 f"kubectl rollout restart deployment/{svc}{ns}"),
+                 f"kubectl rollout restart deployment/{svc}{ns}", addresses=False),
         ],
         "cert": [
             Move("config_revert", "low", True,
@@ -89,7 +91,7 @@ def _moves_for(h: Hypothesis, namespace: str, change_revision: str | None) -> li
                  f"fail over {svc} to replica"),
             Move("cache_flush", "medium", False, f"flush caches that hold errors from {svc}",
                  "cannot be undone; caches refill on demand",
-                 f"flush cache entries for {svc}"),
+                 f"flush cache entries for {svc}", addresses=False),
         ],
         "code": [],
     }
@@ -109,14 +111,15 @@ def plan_remediations(
     for rank, hyp in enumerate(hypotheses[:2]):
         moves = sorted(
             _moves_for(hyp, namespace, revisions.get(hyp.change or "")),
-            key=lambda m: (RISK_ORDER[m.risk], not m.reversible),
+            key=lambda m: (not m.addresses, RISK_ORDER[m.risk], not m.reversible),
         )
         if rank == 0:
             # Paging the owners always belongs to the top cause; when nothing else
             # addresses it (a code fault with no change to undo) it is the first move.
             moves.append(Move("escalate", "low", True,
                               f"page the owners of {hyp.service} with the evidence",
-                              "none needed", f"page owner of {hyp.service}"))
+                              "none needed", f"page owner of {hyp.service}",
+                              addresses=False))
         for move in moves:
             key = (move.action, hyp.service)
             if key in seen:
