@@ -124,7 +124,8 @@ def _cluster(alerts: list[Alert], topology: Topology, spans: list[Span]) -> list
         key = root_of.get(alert.service or "", f"~{alert.name}~{alert.service or ''}")
         by_root[key].append(alert)
 
-    roots = sorted(by_root)
+    start = {r: min(a.starts_at for a in group) for r, group in by_root.items()}
+    roots = sorted(by_root, key=lambda r: (start[r], r))
     parent = {r: r for r in roots}
 
     def find(r: str) -> str:
@@ -133,10 +134,16 @@ def _cluster(alerts: list[Alert], topology: Topology, spans: list[Span]) -> list
             r = parent[r]
         return r
 
-    trace_services = _failing_trace_services(spans)
+    co_failing = _co_failing_pairs(spans)
+    alerting_services = set(alerting)
+    # Roots are in start order, so each is compared only with those inside the window.
     for i, a in enumerate(roots):
         for b in roots[i + 1:]:
-            if _related_roots(a, b, by_root, topology, trace_services):
+            if start[b] - start[a] > ROOT_MERGE_WINDOW:
+                break
+            if find(a) != find(b) and _related_roots(
+                a, b, start, topology, co_failing, alerting_services
+            ):
                 parent[find(a)] = find(b)
     merged: dict[str, list[Alert]] = defaultdict(list)
     for r in roots:
@@ -159,14 +166,13 @@ def _root(service: str, alerting: set[str], topology: Topology) -> str:
 def _related_roots(
     a: str,
     b: str,
-    by_root: dict[str, list[Alert]],
+    start: dict[str, datetime],
     topology: Topology,
-    trace_services: list[set[str]],
+    co_failing: set[tuple[str, str]],
+    alerting: set[str],
 ) -> bool:
     """Two groups are one incident when time and topology or traces tie them together."""
-    start_a = min(x.starts_at for x in by_root[a])
-    start_b = min(x.starts_at for x in by_root[b])
-    gap = abs(start_a - start_b)
+    gap = abs(start[a] - start[b])
     if gap > ROOT_MERGE_WINDOW:
         return False
     if gap <= CO_FIRING:
@@ -180,20 +186,24 @@ def _related_roots(
             return True
         callers_a = set(topology.upstream(a, SHARED_DEPENDENCY_HOPS))
         callers_b = set(topology.upstream(b, SHARED_DEPENDENCY_HOPS))
-        alerting = {x.service for group in by_root.values() for x in group if x.service}
         if callers_a & callers_b & alerting:
             return True
-    return any(a in services and b in services for services in trace_services)
+    return (min(a, b), max(a, b)) in co_failing
 
 
-def _failing_trace_services(spans: list[Span]) -> list[set[str]]:
-    """For each trace with a failed span, the services the failure passed through."""
+def _co_failing_pairs(spans: list[Span]) -> set[tuple[str, str]]:
+    """Pairs of services that failed together in at least one trace."""
     failing: dict[str, set[str]] = defaultdict(set)
-    error_traces = {s.trace_id for s in spans if s.error}
     for span in spans:
-        if span.trace_id in error_traces and span.error:
+        if span.error:
             failing[span.trace_id].add(span.service)
-    return [s for s in failing.values() if len(s) > 1]
+    pairs: set[tuple[str, str]] = set()
+    for services in failing.values():
+        ordered = sorted(services)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1:]:
+                pairs.add((a, b))
+    return pairs
 
 
 def _incident(group: list[Alert]) -> Incident:

@@ -17,12 +17,14 @@ class Topology:
     def __init__(self, edges: Iterable[tuple[str, str]] = ()) -> None:
         self.callees: dict[str, set[str]] = {}
         self.callers: dict[str, set[str]] = {}
+        self._walks: dict[tuple[str, str, int], dict[str, int]] = {}
         for caller, callee in edges:
             self.add(caller, callee)
 
     def add(self, caller: str, callee: str) -> None:
         if caller == callee:
             return
+        self._walks.clear()
         self.callees.setdefault(caller, set()).add(callee)
         self.callers.setdefault(callee, set()).add(caller)
         self.callees.setdefault(callee, set())
@@ -37,11 +39,20 @@ class Topology:
 
     def downstream(self, service: str, max_hops: int = 99) -> dict[str, int]:
         """Services `service` depends on (transitively), with hop counts; cycles are safe."""
-        return _bfs(service, self.callees, max_hops)
+        return self._walk("down", service, max_hops)
 
     def upstream(self, service: str, max_hops: int = 99) -> dict[str, int]:
         """Services that depend on `service` (its blast radius)."""
-        return _bfs(service, self.callers, max_hops)
+        return self._walk("up", service, max_hops)
+
+    def _walk(self, direction: str, service: str, max_hops: int) -> dict[str, int]:
+        """Memoised: correlation and analysis ask for the same walks many times."""
+        key = (direction, service, max_hops)
+        found = self._walks.get(key)
+        if found is None:
+            graph = self.callees if direction == "down" else self.callers
+            found = self._walks[key] = _bfs(service, graph, max_hops)
+        return found
 
     def distance(self, a: str, b: str) -> int | None:
         """Hops between two services in either direction, or None if unrelated."""
