@@ -14,6 +14,11 @@ def parse_alerts(body: Any, path: str) -> list[Alert]:
     f = Fields(path)
     webhook = isinstance(body, dict)
     if webhook:
+        if "alerts" not in body:
+            # e.g. the v1 API's {"status": "success", "data": [...]}: reading it as
+            # "no alerts" would report a quiet night in the middle of an outage.
+            raise f.fail("alerts", "is required (expected the API v2 list of alerts or a "
+                         "webhook payload with 'alerts')")
         items = f.get_list(body, "alerts", "")
         where_prefix = "alerts"
     else:
@@ -42,8 +47,8 @@ def _parse_one(f: Fields, raw: Any, where: str, webhook: bool) -> Alert:
     elif status is not None:
         st = f.mapping(status, f"{where}.status")
         state = f.text(st, "state", f"{where}.status", required=False) or "active"
-        silenced = tuple(str(s) for s in f.get_list(st, "silencedBy", f"{where}.status"))
-        inhibited = tuple(str(s) for s in f.get_list(st, "inhibitedBy", f"{where}.status"))
+        silenced = f.scalar_list(st, "silencedBy", f"{where}.status")
+        inhibited = f.scalar_list(st, "inhibitedBy", f"{where}.status")
     return Alert(
         fingerprint=fingerprint,
         labels=labels,

@@ -28,7 +28,7 @@ def parse_changes(body: Any, path: str) -> list[Change]:
                          f"{', '.join(CHANGE_KINDS)})")
         at = f.timestamp(item, "at", where)
         assert at is not None
-        pods = tuple(str(p) for p in f.get_list(item, "pods", where))
+        pods = f.scalar_list(item, "pods", where)
         out.append(
             Change(
                 id=change_id,

@@ -15,6 +15,11 @@ _TRACE_RE = re.compile(r"\btrace_?id[=:]\s*\"?([0-9a-fA-F]{16,32})")
 def parse_logs(body: Any, path: str) -> list[LogLine]:
     f = Fields(path)
     obj = f.mapping(body, "")
+    status = obj.get("status", "success")
+    if status != "success":
+        # Loki answers {"status": "error", "error": ...}; that is not an empty result.
+        error = obj.get("error", "") if isinstance(obj.get("error"), str) else ""
+        raise f.fail("status", f"Loki answered {str(status)[:40]!r}: {error[:200]}")
     data = f.get_mapping(obj, "data", "")
     result_type = data.get("resultType", "streams")
     if result_type != "streams":

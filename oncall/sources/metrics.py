@@ -14,7 +14,8 @@ def parse_metrics(body: Any, path: str) -> list[MetricSeries]:
     obj = f.mapping(body, "")
     status = obj.get("status", "success")
     if status != "success":
-        raise f.fail("status", f"Prometheus answered {status!r}: {obj.get('error', '')}")
+        error = obj.get("error", "") if isinstance(obj.get("error"), str) else ""
+        raise f.fail("status", f"Prometheus answered {str(status)[:40]!r}: {error[:200]}")
     data = f.get_mapping(obj, "data", "")
     result_type = data.get("resultType", "matrix")
     if result_type != "matrix":
@@ -31,10 +32,16 @@ def parse_metrics(body: Any, path: str) -> list[MetricSeries]:
             point = f.sequence(pair, pw)
             if len(point) != 2:
                 raise f.fail(pw, "expected [unix_seconds, \"value\"]")
+            stamp = f.number(point[0], f"{pw}[0]")
+            if not math.isfinite(stamp):
+                raise f.fail(f"{pw}[0]", "expected a finite unix time")
             value = f.number(point[1], f"{pw}[1]")
-            if math.isnan(value):
+            # Prometheus writes "NaN" and "+Inf"/"-Inf" (a quantile of an empty bucket,
+            # a division by zero): they are gaps in the signal, not values, and a single
+            # infinity would swallow every median and z-score computed from the series.
+            if not math.isfinite(value):
                 continue
-            samples.append((f.number(point[0], f"{pw}[0]"), value))
+            samples.append((stamp, value))
         samples.sort()
         out.append(MetricSeries(name=name, labels=labels, samples=tuple(samples)))
     return out

@@ -23,10 +23,12 @@ def parse_policy(body: Any, path: str) -> Policy:
     actions: dict[str, str] = {}
     for action, decision in f.get_mapping(obj, "actions", "").items():
         if action not in ACTIONS:
-            raise f.fail(f"actions.{action}", f"unknown action {action!r} (expected one of "
-                         f"{', '.join(ACTIONS)})")
-        if decision not in DECISIONS:
-            raise f.fail(f"actions.{action}", f"unknown decision {decision!r} (expected "
+            raise f.fail(f"actions.{action}", f"unknown action {str(action)[:60]!r} (expected "
+                         f"one of {', '.join(ACTIONS)})")
+        if not isinstance(decision, str) or decision not in DECISIONS:
+            shown = repr(decision[:40]) if isinstance(decision, str) else "a " + type(
+                decision).__name__
+            raise f.fail(f"actions.{action}", f"unknown decision {shown} (expected "
                          "auto, approve or deny)")
         actions[action] = str(decision)
     freezes = []
@@ -44,7 +46,7 @@ def parse_policy(body: Any, path: str) -> Policy:
     for i, raw in enumerate(f.get_list(obj, "change_windows", "")):
         where = f"change_windows[{i}]"
         item = f.mapping(raw, where)
-        days = tuple(str(d).lower()[:3] for d in f.get_list(item, "days", where))
+        days = tuple(d.lower()[:3] for d in f.scalar_list(item, "days", where))
         for d in days:
             if d not in _DAYS:
                 raise f.fail(f"{where}.days", f"unknown day {d!r}")
@@ -58,7 +60,9 @@ def parse_policy(body: Any, path: str) -> Policy:
         windows.append(ChangeWindow(days=days or _DAYS, start=start_s, end=end_s, tz=tz))
     approvers = f.get_mapping(obj, "approvers", "")
     min_approvers = f.integer(approvers.get("min", 1), "approvers.min")
-    groups = tuple(str(g) for g in f.get_list(approvers, "groups", "approvers"))
+    if min_approvers < 0:
+        raise f.fail("approvers.min", "must not be negative")
+    groups = f.scalar_list(approvers, "groups", "approvers")
     return Policy(
         autonomy=autonomy,
         actions=actions,

@@ -8,6 +8,8 @@ scenario shows exactly what a responder could have seen at page time.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +28,7 @@ from oncall.sources.logs import parse_logs
 from oncall.sources.metrics import parse_metrics
 from oncall.sources.policy import parse_policy
 from oncall.sources.traces import parse_traces
+from oncall.sources.yamlsafe import safe_load, safe_load_all
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 T = TypeVar("T")
@@ -81,6 +84,9 @@ class ScenarioSource:
         knowledge = self.root / "knowledge"
         if knowledge.is_dir():
             snap.knowledge = load_knowledge_dir(knowledge)
+        elif knowledge.exists():
+            raise InputError(str(knowledge), "is not a directory (expected runbooks/ and "
+                             "incidents/ inside)")
         return snap
 
     def _path(self, name: str) -> str:
@@ -89,6 +95,7 @@ class ScenarioSource:
     def _required(self, name: str, loader: Callable[[Path], Any]) -> Any:
         path = self.root / name
         if not path.exists():
+            _refuse_broken_link(path)
             raise InputError(str(path), "required file is missing")
         return loader(path)
 
@@ -102,9 +109,17 @@ class ScenarioSource:
     ) -> T | None:
         path = self.root / name
         if not path.exists():
+            _refuse_broken_link(path)
             snap.missing.append(f"{source}: no {name}")
             return None
         return parser(loader(path), str(path))
+
+
+def _refuse_broken_link(path: Path) -> None:
+    """A symlink that leads nowhere (or in a loop) was meant to be read: say so, rather
+    than report the file as absent and triage without it."""
+    if path.is_symlink():
+        raise InputError(str(path), "is a broken or looping symbolic link")
 
 
 def _micros(moment: datetime) -> int:
@@ -112,18 +127,36 @@ def _micros(moment: datetime) -> int:
 
 
 def _read_text(path: Path) -> str:
-    if path.is_dir():
+    """The file as text. Only regular files are read: a FIFO or a device would block or
+    never end. A leading byte-order mark is dropped, as editors on Windows write one."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise InputError(str(path), f"cannot be read ({exc.strerror})") from None
+    if stat.S_ISDIR(info.st_mode):
         raise InputError(str(path), "is a directory, expected a file")
-    size = path.stat().st_size
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(str(path), "is not a regular file")
+    size = info.st_size
     if size > MAX_FILE_BYTES:
         raise InputError(str(path), f"is {size // (1024 * 1024)} MiB, over the "
                          f"{MAX_FILE_BYTES // (1024 * 1024)} MiB limit")
     try:
-        return path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(str(path), f"is not UTF-8 (byte {exc.start})") from None
+        with open(path, "rb", opener=_no_block) as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise InputError(str(path), f"cannot be read ({exc.strerror})") from None
+    if len(data) > MAX_FILE_BYTES:  # it grew since stat
+        raise InputError(str(path), f"is over the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), f"is not UTF-8 (byte {exc.start})") from None
+
+
+def _no_block(path: str, flags: int) -> int:
+    """Opens without blocking, in case the path was swapped for a FIFO after stat."""
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
 
 
 def _load_json(path: Path) -> Any:
@@ -135,6 +168,8 @@ def _load_json(path: Path) -> Any:
                          f"{exc.msg}") from None
     except RecursionError:
         raise InputError(str(path), "JSON is nested too deeply") from None
+    except ValueError as exc:  # a number too long to convert (int_max_str_digits)
+        raise InputError(str(path), f"invalid JSON: {_first_line(exc)}") from None
 
 
 def _yaml_error(path: Path, exc: yaml.YAMLError) -> InputError:
@@ -145,20 +180,26 @@ def _yaml_error(path: Path, exc: yaml.YAMLError) -> InputError:
 
 
 def _load_yaml(path: Path) -> Any:
-    text = _read_text(path)
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise _yaml_error(path, exc) from None
-    except RecursionError:
-        raise InputError(str(path), "YAML is nested too deeply") from None
+    return _decode_yaml(path, safe_load)
 
 
 def _load_yaml_documents(path: Path) -> list[Any]:
+    documents: list[Any] = _decode_yaml(path, safe_load_all)
+    return documents
+
+
+def _decode_yaml(path: Path, load: Callable[[str], Any]) -> Any:
     text = _read_text(path)
     try:
-        return list(yaml.safe_load_all(text))
+        return load(text)
     except yaml.YAMLError as exc:
         raise _yaml_error(path, exc) from None
     except RecursionError:
         raise InputError(str(path), "YAML is nested too deeply") from None
+    except ValueError as exc:  # a number too long to convert (int_max_str_digits)
+        raise InputError(str(path), f"invalid YAML: {_first_line(exc)}") from None
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -82,13 +82,22 @@ def _jaeger_span(f: Fields, raw: Any, where: str, processes: dict[str, tuple[str
         service=service,
         operation=f.text(obj, "operationName", where, required=False),
         start_us=f.integer(obj.get("startTime"), f"{where}.startTime"),
-        duration_us=f.integer(obj.get("duration", 0), f"{where}.duration"),
+        duration_us=_duration(f, obj.get("duration", 0), f"{where}.duration"),
         error=_failed(tags, status),
         pod=_first(ptags, _POD_KEYS) or _first(tags, _POD_KEYS),
         version=_first(ptags, ("service.version",)) or _first(tags, ("service.version",)),
         status_code=status,
         messages=tuple(messages),
     )
+
+
+def _duration(f: Fields, raw: Any, where: str) -> int:
+    """Jaeger stores durations unsigned; a negative one is a broken exporter, and it
+    would feed negative self-times into the latency analysis."""
+    value = f.integer(raw, where)
+    if value < 0:
+        raise f.fail(where, f"must not be negative, got {value}")
+    return value
 
 
 def _failed(tags: dict[str, Any], status: int | None) -> bool:
