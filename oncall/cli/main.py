@@ -9,6 +9,10 @@ from __future__ import annotations
 import typer
 
 from oncall import __version__
+from oncall.cli import eval as eval_cmd
+from oncall.cli import index as index_cmd
+from oncall.cli import model as model_cmd
+from oncall.cli import search as search_cmd
 from oncall.cli import triage as triage_cmd
 
 app = typer.Typer(
@@ -19,6 +23,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command(name="triage")(triage_cmd.triage)
+app.command(name="eval")(eval_cmd.eval_command)
+app.command(name="index")(index_cmd.index_command)
+app.command(name="search")(search_cmd.search_command)
+app.add_typer(model_cmd.app, name="model")
 
 
 def _version(value: bool) -> None:
