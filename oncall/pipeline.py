@@ -72,7 +72,8 @@ def triage_snapshot(
             incident.hypotheses = analyze_incident(incident, snap, topology)
     with timer.stage("retrieve"):
         docs = _unique_docs([*snap.knowledge, *(extra_knowledge or [])])
-        retriever = retriever_factory(docs) if docs else None
+        wants_index = getattr(retriever_factory, "searches_user_index", False)
+        retriever = retriever_factory(docs) if docs or wants_index else None
         for incident in corr.incidents:
             if retriever is not None:
                 incident.runbooks = retriever.search(_query(incident), limit=5)

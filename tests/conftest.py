@@ -12,6 +12,20 @@ import yaml
 from tests.helpers import DATASETS, ScenarioFactory
 
 
+@pytest.fixture(autouse=True)
+def no_user_state(tmp_path_factory: pytest.TempPathFactory,
+                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never read or write the user's data dir (index, model, vector cache).
+
+    Without this, a machine where `oncall model install` or `oncall index` has run would
+    triage with a different retriever than a fresh one. Tests that need the real model
+    find it through tests/knowledge/conftest.py, which looks it up before this applies.
+    """
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg")))
+    monkeypatch.delenv("ONCALL_MODEL_DIR", raising=False)
+    monkeypatch.delenv("ONCALL_CHROMA_URL", raising=False)
+
+
 @pytest.fixture
 def datasets() -> Path:
     if not DATASETS.is_dir():

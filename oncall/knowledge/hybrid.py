@@ -116,8 +116,10 @@ class HybridRetriever:
         self._memory: KnowledgeIndex | None = None
         if docs and self.embedder is None:
             self._lexical = LexicalRetriever(docs)
-        elif docs:
-            self._memory = KnowledgeIndex.in_memory(self.embedder)
+        elif docs and self.embedder is not None:
+            from oncall.knowledge.vector_cache import CachedEmbedder
+
+            self._memory = KnowledgeIndex.in_memory(CachedEmbedder(self.embedder))
             self._memory.add_docs(docs)
 
     def search(self, query: KnowledgeQuery, limit: int = 5) -> list[KnowledgeHit]:
