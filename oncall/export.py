@@ -35,6 +35,7 @@ def _incident(inc: Incident) -> dict[str, Any]:
         "narrative": inc.narrative,
         "started_at": inc.started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "alerts": inc.fingerprints,
+        "alertnames": sorted({a.name for a in inc.alerts}),
         "services": list(inc.services),
         "owner": inc.owner,
         "escalation": inc.escalation,

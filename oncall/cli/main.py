@@ -12,6 +12,7 @@ from oncall import __version__
 from oncall.cli import eval as eval_cmd
 from oncall.cli import index as index_cmd
 from oncall.cli import model as model_cmd
+from oncall.cli import postmortem as postmortem_cmd
 from oncall.cli import search as search_cmd
 from oncall.cli import triage as triage_cmd
 
@@ -26,6 +27,7 @@ app.command(name="triage")(triage_cmd.triage)
 app.command(name="eval")(eval_cmd.eval_command)
 app.command(name="index")(index_cmd.index_command)
 app.command(name="search")(search_cmd.search_command)
+app.command(name="postmortem")(postmortem_cmd.postmortem_command)
 app.add_typer(model_cmd.app, name="model")
 
 

@@ -1,0 +1,157 @@
+"""Turn a resolved incident into a past-incident record the next triage can find.
+
+The learning loop: a saved triage (`oncall triage --format json`) says what was seen
+and what `oncall` believed; the engineer adds what was actually done, whether it was
+verified, and (when the ranked cause was wrong) the real root cause. The record is a
+Markdown file with front matter in the knowledge format (`type: incident`, services,
+alerts, tags with the cause kind), so `oncall index` and scenario `knowledge/` folders
+read it like any hand-written postmortem.
+
+Everything here is pure: parsing a triage body and rendering a record. Files and the
+index are the command's business.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from oncall.errors import InputError
+from oncall.model import ACTIONS, CAUSE_KINDS
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What the engineer did, in their words and in the action vocabulary."""
+
+    resolution: str
+    actions: list[str] = field(default_factory=list)  # "rollback payments", ...
+    verified: bool = True
+    root_cause: str = ""  # overrides the top hypothesis when it was wrong
+    kind: str = ""  # cause kind, when overriding
+    resolved_at: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    id: str
+    filename: str
+    text: str
+
+
+def pick_incident(body: Any, source: str, incident_id: str | None) -> dict[str, Any]:
+    """The incident to write up: by id, or the first (highest-ranked) one."""
+    if not isinstance(body, dict) or not isinstance(body.get("incidents"), list):
+        raise InputError(source, "is not an oncall triage (expected an 'incidents' list; "
+                         "save one with `oncall triage SCENARIO --format json`)",
+                         field="incidents")
+    incidents = [i for i in body["incidents"] if isinstance(i, dict)]
+    if not incidents:
+        raise InputError(source, "holds no incident to write up", field="incidents")
+    if incident_id is None:
+        return incidents[0]
+    for incident in incidents:
+        if str(incident.get("id")) == incident_id:
+            return incident
+    known = ", ".join(str(i.get("id")) for i in incidents)
+    raise InputError(source, f"no incident {incident_id!r} (have: {known})", field="incidents")
+
+
+def parse_action(text: str) -> str:
+    """`ACTION TARGET` with ACTION from the vocabulary, so records stay searchable by move."""
+    parts = text.split(maxsplit=1)
+    if not parts or parts[0] not in ACTIONS:
+        raise InputError("--action", f"{text!r}: expected 'ACTION [TARGET]' with ACTION one "
+                         f"of {', '.join(ACTIONS)}")
+    return " ".join(parts)
+
+
+def build_record(incident: dict[str, Any], outcome: Outcome, scenario: str,
+                 now: str) -> Record:
+    if not outcome.resolution.strip():
+        raise InputError("--resolution", "is empty: say what was done and what it changed")
+    if outcome.kind and outcome.kind not in CAUSE_KINDS:
+        raise InputError("--kind", f"unknown cause kind {outcome.kind!r} "
+                         f"(expected one of {', '.join(CAUSE_KINDS)})")
+    top = _top_hypothesis(incident)
+    kind = outcome.kind or str(top.get("kind") or "")
+    started = str(incident.get("started_at") or now)
+    date = started[:10]
+    record_id = f"INC-{date}-{_slug(str(incident.get('id') or 'incident'))}"
+    services = [str(s) for s in incident.get("services") or [] if s]
+    if top.get("service") and str(top["service"]) not in services:
+        services.insert(0, str(top["service"]))
+    root_cause = outcome.root_cause.strip() or _cause_sentence(top)
+    title = str(incident.get("title") or f"Incident on {', '.join(services[:3])}")
+    front = {
+        "id": record_id,
+        "title": title,
+        "type": "incident",
+        "date": date,
+        "services": services,
+        "alerts": [str(a) for a in incident.get("alertnames") or []],
+        "tags": [t for t in (kind, "postmortem") if t],
+        "root_cause": root_cause,
+        "resolution": outcome.resolution.strip(),
+    }
+    body = _body(incident, outcome, top, root_cause, scenario, started, now)
+    text = "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True) + "---\n" + body
+    return Record(id=record_id, filename=f"{record_id}.md", text=text)
+
+
+def _top_hypothesis(incident: dict[str, Any]) -> dict[str, Any]:
+    hyps = [h for h in incident.get("hypotheses") or [] if isinstance(h, dict)]
+    return hyps[0] if hyps else {}
+
+
+def _cause_sentence(top: dict[str, Any]) -> str:
+    if not top:
+        return "not established"
+    words = f"{top.get('kind') or 'unknown'} on {top.get('service') or 'an unknown service'}"
+    if top.get("change"):
+        words += f" (change {top['change']})"
+    if top.get("pod"):
+        words += f", pod {top['pod']}"
+    return words
+
+
+def _body(incident: dict[str, Any], outcome: Outcome, top: dict[str, Any], root_cause: str,
+          scenario: str, started: str, now: str) -> str:
+    raw_impact = incident.get("impact")
+    impact: dict[str, Any] = raw_impact if isinstance(raw_impact, dict) else {}
+    lines = [f"# {incident.get('title') or 'Incident'}", "", "## Summary", ""]
+    lines.append(str(incident.get("narrative") or "").strip() or "No narrative was drafted.")
+    lines += ["", "## Symptoms", ""]
+    names = ", ".join(str(a) for a in incident.get("alertnames") or []) or "none recorded"
+    lines.append(f"- Alerts: {names} ({len(incident.get('alerts') or [])} distinct)")
+    lines.append(f"- Services: {', '.join(str(s) for s in incident.get('services') or [])}")
+    if impact.get("summary"):
+        lines.append(f"- Impact: {impact['summary']}")
+    lines += ["", "## Root cause", "", root_cause]
+    if outcome.root_cause.strip() and top:
+        lines.append("")
+        lines.append(f"oncall ranked first: {_cause_sentence(top)} (corrected by the responder).")
+    evidence = [str(e) for e in top.get("evidence") or []][:6]
+    if evidence:
+        lines += ["", "Evidence at triage time:", ""]
+        lines += [f"- {e}" for e in evidence]
+    lines += ["", "## Resolution", "", outcome.resolution.strip()]
+    if outcome.actions:
+        lines += ["", "Actions taken:", ""]
+        lines += [f"- {a}" for a in outcome.actions]
+    lines.append("")
+    lines.append("Verified: signals back to baseline." if outcome.verified
+                 else "Not verified: the signals had not returned to baseline when written.")
+    lines += ["", "## Timeline", ""]
+    lines.append(f"- {started} first alert")
+    lines.append(f"- {now} triage ({scenario or 'live'})")
+    if outcome.resolved_at:
+        lines.append(f"- {outcome.resolved_at} resolved")
+    return "\n".join(lines) + "\n"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:40] or "incident"
