@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from oncall import __version__
+from oncall.cli import audit as audit_cmd
 from oncall.cli import eval as eval_cmd
 from oncall.cli import index as index_cmd
 from oncall.cli import model as model_cmd
@@ -29,6 +30,7 @@ app.command(name="index")(index_cmd.index_command)
 app.command(name="search")(search_cmd.search_command)
 app.command(name="postmortem")(postmortem_cmd.postmortem_command)
 app.add_typer(model_cmd.app, name="model")
+app.add_typer(audit_cmd.app, name="audit")
 
 
 def _version(value: bool) -> None:

@@ -5,14 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from oncall.xdg import data_dir
+
 MODEL_NAME = "all-MiniLM-L6-v2"
-
-
-def data_dir() -> Path:
-    """`$XDG_DATA_HOME/oncall`, by default `~/.local/share/oncall`."""
-    base = os.environ.get("XDG_DATA_HOME") or ""
-    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".local" / "share"
-    return root / "oncall"
 
 
 def default_index_dir() -> Path:
@@ -23,6 +18,10 @@ def default_model_dir() -> Path:
     """`$ONCALL_MODEL_DIR` when set, else `<data dir>/models`."""
     override = os.environ.get("ONCALL_MODEL_DIR")
     return Path(override) if override else data_dir() / "models"
+
+
+__all__ = ["MODEL_NAME", "data_dir", "default_index_dir", "default_model_dir",
+           "model_files_dir"]
 
 
 def model_files_dir(root: Path | None = None) -> Path:
