@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from oncall.cli.common import user_errors
-from oncall.errors import InputError
+from oncall.errors import InputError, OncallError
 
 
 class OutputFormat(StrEnum):
@@ -20,7 +20,9 @@ class OutputFormat(StrEnum):
 
 
 def triage(
-    scenario: Annotated[Path, typer.Argument(help="A scenario directory (the scenario format).")],
+    scenario: Annotated[
+        Path | None, typer.Argument(help="A scenario directory (the scenario format).")
+    ] = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="text for people, json for machines.")
     ] = OutputFormat.text,
@@ -42,6 +44,12 @@ def triage(
     lexical: Annotated[
         bool, typer.Option("--lexical", help="BM25 retrieval only, even with the model installed.")
     ] = False,
+    live: Annotated[
+        bool, typer.Option("--live", help="Pull from the sources in oncall.yaml instead.")
+    ] = False,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="oncall.yaml for --live.")
+    ] = None,
 ) -> None:
     """Cluster the alerts into incidents, rank causes, find runbooks, propose safe moves."""
     from oncall.export import triage_to_dict
@@ -56,8 +64,16 @@ def triage(
             raise InputError(str(index), "no index here; run `oncall index PATH --index ...`")
         extra = load_knowledge(knowledge or [])
         factory = choose_retriever(index, lexical=lexical, chroma_url=chroma_url())
-        result = run_triage(ScenarioSource(scenario), extra_knowledge=extra,
-                            retriever_factory=factory)
+        if live == (scenario is not None):
+            raise OncallError("give a SCENARIO directory or --live (not both)")
+        if scenario is None:
+            from oncall.sources.live import build_live_source
+
+            with build_live_source(config) as source:
+                result = run_triage(source, extra_knowledge=extra, retriever_factory=factory)
+        else:
+            result = run_triage(ScenarioSource(scenario), extra_knowledge=extra,
+                                retriever_factory=factory)
     if output_format is OutputFormat.json:
         body = json.dumps(triage_to_dict(result), indent=2, allow_nan=False)
         sys.stdout.write(body + "\n")

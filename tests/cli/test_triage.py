@@ -75,3 +75,19 @@ def test_json_validates_against_the_schema(datasets: Path) -> None:
         result = runner.invoke(app, ["triage", str(case), "--format", "json"])
         assert result.exit_code == 0, result.output
         jsonschema.validate(json.loads(result.stdout), schema)
+
+
+def test_live_needs_a_reachable_alertmanager_or_says_so(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = tmp_path / "oncall.yaml"
+    config.write_text(f"timeout_seconds: 1\nretries: 0\nsources:\n  alertmanager:\n"
+                      f"    url: http://127.0.0.1:{port}\n")
+    result = runner.invoke(app, ["triage", "--live", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "alertmanager" in result.stderr.lower() and len(result.stderr.strip().splitlines()) == 1
+    both = runner.invoke(app, ["triage", str(tmp_path), "--live"])
+    assert both.exit_code == 2 and "not both" in both.stderr

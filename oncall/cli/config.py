@@ -1,0 +1,70 @@
+"""`oncall config check`: is the configuration valid, and which sources answer?
+
+Run it before the page, not during: it validates `oncall.yaml` (one line and exit 2
+when a field is wrong), then makes one cheap request per source (Prometheus also runs
+each configured query once) and says what answered. Exit 1 when any source is down,
+so it can gate a deploy of the on-call setup.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from oncall.cli.common import user_errors
+
+app = typer.Typer(help="The live-source configuration (oncall.yaml).", no_args_is_help=True,
+                  add_completion=False)
+
+CONFIG_HELP = ("oncall.yaml to use (default: $ONCALL_CONFIG, else "
+               "$XDG_CONFIG_HOME/oncall/oncall.yaml).")
+
+
+class CheckFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@app.command("check")
+def check(
+    config: Annotated[Path | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
+    output_format: Annotated[
+        CheckFormat, typer.Option("--format", "-f", help="text for people, json for machines.")
+    ] = CheckFormat.text,
+) -> None:
+    """Validate the configuration and try each source once."""
+    from oncall.config import load_config
+    from oncall.errors import SourceUnavailable
+    from oncall.sources.live.build import build_client, build_connector
+
+    rows: list[dict[str, str | bool]] = []
+    with user_errors():
+        cfg = load_config(config)
+        for source in cfg.sources:
+            with build_client(source) as client:
+                connector = build_connector(source, client)
+                try:
+                    detail, ok = connector.probe(), True
+                except SourceUnavailable as exc:
+                    detail, ok = str(exc).split("): ", 1)[-1], False
+            rows.append({"source": source.kind, "part": source.part, "url": source.url,
+                         "ok": ok, "detail": detail})
+    where = str(cfg.path) if cfg.path else "environment (ONCALL_*_URL)"
+    if output_format is CheckFormat.json:
+        sys.stdout.write(json.dumps({"config": where, "sources": rows}, indent=2) + "\n")
+    else:
+        typer.echo(f"config: {where}")
+        width = max(len(str(r["source"])) for r in rows)
+        for row in rows:
+            mark = "ok  " if row["ok"] else "DOWN"
+            typer.echo(f"  {mark}  {str(row['source']).ljust(width)}  {row['url']}  "
+                       f"{row['detail']}")
+        answered = sum(1 for r in rows if r["ok"])
+        typer.echo(f"{answered} of {len(rows)} source(s) answer")
+    if not all(r["ok"] for r in rows):
+        raise typer.Exit(code=1)
