@@ -16,7 +16,9 @@ from oncall.topology import Topology
 
 KIND_PRIOR = {"deploy": 1.0, "config": 1.0, "flag": 1.0, "cert": 1.0, "infra": 0.8, "scale": 0.7}
 HALF_LIFE_MINUTES = 30.0
-GRACE_SECONDS = 60
+# The onset is the first sample, span or alert that already shows the anomaly, so a
+# change stamped after it came too late to cause it, however close.
+GRACE_SECONDS = 0
 
 
 @dataclass(slots=True)

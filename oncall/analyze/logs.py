@@ -21,6 +21,7 @@ _MASKS = (
     (re.compile(r"^\S*\d{2}:\d{2}:\d{2}[.,]?\d*\s*"), ""),
     (re.compile(r"\d+(?:\.\d+)?"), "<n>"),
 )
+TEMPLATE_CHARS = 240  # long enough to keep the peer a message names near its end
 ERROR_LEVELS = frozenset({"error", "err", "fatal", "critical", "crit", "panic", "emerg", "alert"})
 
 
@@ -37,7 +38,7 @@ def template_of(line: str) -> str:
     text = line
     for pattern, repl in _MASKS:
         text = pattern.sub(repl, text)
-    return " ".join(text.split())[:160]
+    return " ".join(text.split())[:TEMPLATE_CHARS]
 
 
 def analyze_logs(

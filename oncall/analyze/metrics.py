@@ -49,11 +49,13 @@ def analyze_metrics(series: list[MetricSeries], onset_ts: float) -> dict[str, li
         if s.service:
             grouped[(s.service, s.name)].append(s)
     out: dict[str, list[SignalAnomaly]] = defaultdict(list)
+    lo, hi = _window(onset_ts)
     for (service, signal), members in sorted(grouped.items()):
         best: SignalAnomaly | None = None
         pods: list[str] = []
+        pooled = [v for m in members for t, v in m.samples if lo <= t < hi]
         for member in members:
-            found = _series_anomaly(member, onset_ts)
+            found = _series_anomaly(member, onset_ts, pooled)
             if found is None:
                 continue
             z, base, peak, onset = found
@@ -70,13 +72,25 @@ def analyze_metrics(series: list[MetricSeries], onset_ts: float) -> dict[str, li
     return dict(out)
 
 
+def _window(onset_ts: float) -> tuple[float, float]:
+    """The baseline window: 30 minutes ending a guard interval before the onset."""
+    return (onset_ts - (BASELINE_MINUTES + GUARD_MINUTES) * 60,
+            onset_ts - GUARD_MINUTES * 60)
+
+
 def _series_anomaly(
-    series: MetricSeries, onset_ts: float
+    series: MetricSeries, onset_ts: float, pooled: list[float] | None = None
 ) -> tuple[float, float, float, float | None] | None:
-    lo = onset_ts - (BASELINE_MINUTES + GUARD_MINUTES) * 60
-    hi = onset_ts - GUARD_MINUTES * 60
+    """How far the series left its baseline since the onset.
+
+    A pod that started inside the window (a rollout, a scale-up) has no history of its
+    own; the baseline of its service's other pods for the same signal stands in.
+    """
+    lo, hi = _window(onset_ts)
     base = [v for t, v in series.samples if lo <= t < hi]
     recent = [(t, v) for t, v in series.samples if t >= hi]
+    if len(base) < 5 and pooled and len(pooled) >= 5:
+        base = pooled
     if len(base) < 5 or not recent:
         return None
     med = _median(base)

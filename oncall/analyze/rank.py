@@ -1,32 +1,37 @@
 """Ranking: combine trace, metric, log and change evidence into hypotheses.
 
-Every candidate service below the incident's alerting services is scored on the
-evidence it shows itself (failure origins, self-time and network gaps, metric shifts,
-error logs), on where it sits (the deepest anomalous service explains the symptoms of
-its callers) and on the changes that could explain it. The kind of cause follows from
-the dominant evidence; a change wins only when it explains the anomaly better than the
-no-change reading does. Every score comes with the sentences that justify it.
+Every candidate service below the incident's alerting services (and every peer their
+calls reach) is scored on the evidence it shows itself (failure origins, failing calls
+blamed on it, self-time and wire-time shifts, metric shifts, error logs), on where it
+sits (the deepest anomalous service explains the symptoms of its callers) and on the
+changes that could explain it. The kind of cause follows from the dominant evidence; a
+change wins only when it explains the anomaly better than the no-change reading does.
+Every score comes with the sentences that justify it.
 """
 
 from __future__ import annotations
 
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from oncall.analyze.blame import CallBlame, blame_calls
 from oncall.analyze.changes import ChangeScore, score_change
+from oncall.analyze.kinds import KindEvidence, hints_of, kind_without_change
 from oncall.analyze.logs import LogFindings, analyze_logs
 from oncall.analyze.metrics import SignalAnomaly, analyze_metrics
-from oncall.analyze.traces import TraceFindings, analyze_traces
+from oncall.analyze.traces import TraceFindings, analyze_traces, quantile
 from oncall.model import Hypothesis, Incident, Snapshot
 from oncall.topology import Topology
 
 CANDIDATE_HOPS = 3
 CHANGE_LOOKBACK = timedelta(hours=6)
 MAX_HYPOTHESES = 5
+SCORE_SCALE = 1.4  # the largest raw score a hypothesis can reach maps to about 1
 CHANGE_KIND_TO_CAUSE = {"scale": "capacity"}
+ABSOLUTE_HALF_MS = 150.0  # a rise of this many ms counts half
+MS_FLOOR = 25.0  # a rise from 2 ms to 26 ms is not a tenfold problem
 CONTEXT_SIGNALS = frozenset({"request_rate"})  # load explains, it does not indict
-CERT_WORDS = ("x509", "certificate", "tls handshake", "ssl")
-CAPACITY_WORDS = ("oomkilled", "out of memory", "throttl", "queue full", "rejected execution")
 
 
 @dataclass(slots=True)
@@ -35,20 +40,25 @@ class Evidence:
 
     service: str
     origin: float = 0.0
+    as_peer: float = 0.0
+    made: float = 0.0  # share of failing calls it made, whichever side they are blamed on
     latency: float = 0.0
     network: float = 0.0
     metric: float = 0.0
     saturation: float = 0.0
     errors_metric: float = 0.0
+    latency_metric: float = 0.0
     logs: float = 0.0
     mention: float = 0.0
     alerted: bool = False
+    dependency: bool = False
+    wire_in: bool = False  # its network evidence is on the calls into it
     anomalous_callees: list[str] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
     pods: set[str] = field(default_factory=set)
     onset: datetime | None = None
     hints: set[str] = field(default_factory=set)
-    observed: bool = False  # any trace, series or log line of its own
+    observed: bool = False  # any trace, series or log line of its own, or calls to it
 
     @property
     def symptom(self) -> float:
@@ -58,12 +68,22 @@ class Evidence:
     def anomalous(self) -> bool:
         return self.alerted or self.symptom >= 0.2
 
+    def kind_evidence(self) -> KindEvidence:
+        return KindEvidence(
+            dependency=self.dependency, origin=self.origin - self.as_peer,
+            as_peer=self.as_peer, latency=self.latency, network=self.network,
+            saturation=self.saturation, errors_metric=self.errors_metric,
+            latency_metric=self.latency_metric, logs=self.logs, mention=self.mention,
+            hints=set(self.hints),
+        )
+
 
 @dataclass(slots=True)
 class Signals:
     """Findings computed once per incident and shared by every candidate."""
 
     traces: TraceFindings | None
+    blame: CallBlame | None
     metrics: dict[str, list[SignalAnomaly]] | None
     logs: LogFindings | None
     observed: set[str] = field(default_factory=set)
@@ -71,21 +91,30 @@ class Signals:
 
 def analyze_incident(incident: Incident, snap: Snapshot, topology: Topology) -> list[Hypothesis]:
     onset = incident.started_at
+    metrics = analyze_metrics(snap.metrics, onset.timestamp()) if snap.metrics else None
+    traces = None
+    if snap.spans:
+        names = set(topology.services) | {s for s in incident.services}
+        if snap.catalog:
+            names.update(e.name for e in snap.catalog.entities
+                         if e.kind in ("Component", "Resource"))
+        traces = analyze_traces(snap.spans, _micros(onset), names, topology.callees)
     signals = Signals(
-        traces=analyze_traces(snap.spans, _micros(onset)) if snap.spans else None,
-        metrics=analyze_metrics(snap.metrics, onset.timestamp()) if snap.metrics else None,
+        traces=traces,
+        blame=blame_calls(traces) if traces else None,
+        metrics=metrics,
         logs=None,
         observed=_observed(snap),
     )
     if snap.logs:
         span_service = {s.trace_id: s.service for s in snap.spans or () if s.error}
         signals.logs = analyze_logs(snap.logs, onset.timestamp(), span_service)
-    candidates = _candidates(incident, topology, snap)
+    candidates = _candidates(incident, topology, traces)
     spread = _signal_spread(signals.metrics, candidates)
     evidence = {
         c: _evidence(c, incident, signals, snap, topology, candidates, spread) for c in candidates
     }
-    _place(evidence, topology)
+    _place(evidence, topology, traces)
     hypotheses: list[Hypothesis] = []
     for ev in evidence.values():
         hypotheses.extend(_hypotheses_for(ev, snap, topology, onset))
@@ -105,13 +134,30 @@ def _micros(moment: datetime) -> int:
     return int(moment.timestamp() * 1_000_000)
 
 
-def _candidates(incident: Incident, topology: Topology, snap: Snapshot) -> list[str]:
+def _candidates(
+    incident: Incident, topology: Topology, traces: TraceFindings | None
+) -> list[str]:
+    """Alerting services, what they depend on, and the peers their calls reach.
+
+    Peers that record no spans (a database without a catalog entry) are not in the
+    topology; the calls made to them in traces still are, so they join as well.
+    """
     out: dict[str, None] = {}
     for service in incident.services:
         out[service] = None
         if service in topology:
             for dep in topology.downstream(service, CANDIDATE_HOPS):
                 out[dep] = None
+    if traces is not None:
+        peers: dict[str, set[str]] = {}
+        for caller, peer in traces.edges:
+            peers.setdefault(caller, set()).add(peer)
+        frontier = list(out)
+        for _ in range(CANDIDATE_HOPS):
+            nxt = [p for s in frontier for p in sorted(peers.get(s, ())) if p not in out]
+            for p in nxt:
+                out[p] = None
+            frontier = nxt
     return sorted(out)
 
 
@@ -130,11 +176,27 @@ def _evidence(
         ev.alerted = True
         names = sorted({a.name for a in own})
         ev.lines.append(f"{len(own)} alert(s) on {service} itself: {', '.join(names)}")
-    _trace_evidence(ev, signals.traces, candidates)
+    ev.dependency = _is_dependency(service, snap, signals.traces)
+    _trace_evidence(ev, signals.traces, signals.blame, candidates)
     _metric_evidence(ev, signals.metrics, spread)
     _log_evidence(ev, signals.logs, candidates)
-    _mention_evidence(ev, signals, snap, topology)
+    _mention_evidence(ev, signals, topology)
     return ev
+
+
+def _is_dependency(service: str, snap: Snapshot, traces: TraceFindings | None) -> bool:
+    """A catalog Resource, or a peer that callers reach but that records no spans.
+
+    Databases, caches, queues and third parties are what a platform team fails over;
+    when the catalog is missing, a callee that never shows a span of its own while its
+    callers trace their calls to it is one of them.
+    """
+    entity = snap.catalog.get(service) if snap.catalog else None
+    if entity is not None:
+        return entity.kind == "Resource"
+    if traces is None or service in traces.traced:
+        return False
+    return any(peer == service for _, peer in traces.edges)
 
 
 def _observed(snap: Snapshot) -> set[str]:
@@ -145,51 +207,86 @@ def _observed(snap: Snapshot) -> set[str]:
     return seen
 
 
-def _trace_evidence(ev: Evidence, found: TraceFindings | None, candidates: list[str]) -> None:
-    if found is None:
+def _trace_evidence(
+    ev: Evidence, found: TraceFindings | None, blame: CallBlame | None, candidates: list[str]
+) -> None:
+    if found is None or blame is None:
         return
     service = ev.service
-    total = sum(found.origins[c] for c in candidates)
-    mine = found.origins.get(service, 0)
-    if total and mine:
-        ev.origin = mine / total
+    if service in found.traced or any(p == service for _, p in found.edges):
+        ev.observed = True
+    own = {c: found.excess(found.origins_before.get(c, 0), found.origins.get(c, 0))
+           for c in candidates}
+    total = sum(own.values()) + sum(blame.failures.get(c, 0.0) for c in candidates)
+    mine_own = own.get(service, 0.0)
+    mine_calls = blame.failures.get(service, 0.0)
+    if total >= 1.0 and mine_own + mine_calls >= 1.0:
+        ev.origin = (mine_own + mine_calls) / total
+        ev.as_peer = blame.as_peer.get(service, 0.0) / total
+    made = blame.made.get(service, 0.0)
+    if total >= 1.0 and made >= 1.0:
+        ev.made = min(1.0, (mine_own + made) / total)
+    if mine_own >= 1.0:
         ops = found.origin_operations[service].most_common(2)
         ev.lines.append(
-            f"{mine} of {total} failing traces originate in {service} "
-            f"(deepest failing span; e.g. {', '.join(op for op, _ in ops)})"
+            f"{found.origins[service]} of {found.failed_traces} failing traces originate in "
+            f"{service} (deepest failing span; e.g. {', '.join(op for op, _ in ops)})"
         )
-        pods = found.origin_pods.get(service)
-        if pods:
-            top_pods = [p for p, n in pods.most_common() if n >= 0.2 * mine]
-            if len(top_pods) < len(pods) or len(pods) == 1:
-                ev.pods.update(top_pods)
-                ev.lines.append(f"failures concentrate on pod(s) {', '.join(top_pods)}")
+        _pods_line(ev, found.origin_pods.get(service), found.origins[service], "failures")
         for message, count in found.origin_messages[service].most_common(1):
             ev.lines.append(f"span error: \"{message[:120]}\" x{count}")
-            ev.hints.update(_hints(message))
+            ev.hints.update(hints_of(message))
         versions = found.versions_failing.get(service)
         if versions and len(found.versions_total.get(service, {})) > 1:
             version, failing = versions.most_common(1)[0]
             ev.lines.append(f"failures concentrate on version {version} ({failing} failed spans)")
-    shift = found.latency_shift(service)
-    if shift and shift[1] - shift[0] >= 20:
-        ev.latency = _clamp((shift[1] - shift[0]) / max(shift[0], 5.0) / 4.0)
+    if mine_calls >= 1.0:
+        edges = sorted(blame.failing_edges[service], key=lambda e: (-e[2], e[0], e[1]))
+        listed = ", ".join(f"{c} -> {p}" for c, p, _ in edges[:3])
+        side = "calls to it" if blame.as_peer.get(service, 0.0) >= mine_calls / 2 else "its calls"
         ev.lines.append(
-            f"self-time of {service} spans rose from {shift[0]:.0f} ms to {shift[1]:.0f} ms"
+            f"{mine_calls:.0f} failing calls blamed on {service} ({side}; {listed}): "
+            "the failure starts at the client span"
         )
+        for message, count in blame.messages[service].most_common(1):
+            ev.lines.append(f"call error: \"{message[:120]}\" x{count}")
+        for message in blame.messages[service]:
+            ev.hints.update(hints_of(message))
+        _pods_line(ev, blame.pods.get(service), int(mine_calls), "failing calls")
+    measured = found.latency_shift(service)
+    if measured and measured[1] - measured[0] >= 20:
+        base, now = measured
+        ev.latency = _time_strength(base, now)
+        ev.lines.append(f"self-time of {service} rose from {base:.0f} ms to {now:.0f} ms")
         by_pod = found.self_after_pods.get(service, {})
         if len(by_pod) > 1:
-            slow = [p for p, v in by_pod.items() if _median(v) / 1000 - shift[0] >= 20]
+            slow = [p for p, v in by_pod.items() if quantile(v, 0.5) / 1000 - base >= 20]
             if 0 < len(slow) < len(by_pod):
                 ev.pods.update(slow)
                 ev.lines.append(f"only pod(s) {', '.join(sorted(slow))} are slow")
-    net = found.network_shift(service)
-    if net and net[1] - net[0] >= 20:
-        ev.network = _clamp((net[1] - net[0]) / max(net[0], 5.0) / 4.0)
+    wire = blame.wire.get(service)
+    if wire and wire[1] - wire[0] >= 20:
+        base, now, what = wire
+        ev.network = _time_strength(base, now)
+        ev.wire_in = what.startswith("calls to")
         ev.lines.append(
-            f"time on calls to and from {service} outside any server span rose from "
-            f"{net[0]:.0f} ms to {net[1]:.0f} ms"
+            f"time on {what} outside the callee's own spans (wire, queues, or a peer that "
+            f"records none) rose from {base:.0f} ms to {now:.0f} ms"
         )
+        pods = blame.wire_pods.get(service)
+        if pods:
+            ev.pods.update(pods)
+            ev.lines.append(f"calls to pod(s) {', '.join(pods)} are the slow ones")
+
+
+def _pods_line(ev: Evidence, pods: dict[str, int] | None, count: int, what: str) -> None:
+    if not pods:
+        return
+    ordered = sorted(pods.items(), key=lambda kv: (-kv[1], kv[0]))
+    top = [p for p, n in ordered if n >= 0.2 * max(count, 1)]
+    if top and (len(top) < len(pods) or len(pods) == 1):
+        ev.pods.update(top)
+        ev.lines.append(f"{what} concentrate on pod(s) {', '.join(top)}")
 
 
 def _signal_spread(
@@ -227,6 +324,8 @@ def _metric_evidence(
             ev.saturation = max(ev.saturation, strength)
         elif family == "errors":
             ev.errors_metric = max(ev.errors_metric, strength)
+        elif family == "latency":
+            ev.latency_metric = max(ev.latency_metric, strength)
         if family != "other":
             ev.metric = max(ev.metric, strength)
         else:
@@ -260,17 +359,24 @@ def _log_evidence(ev: Evidence, logs: LogFindings | None, candidates: list[str])
     ev.lines.append(f"{count} error log lines from {ev.service}; top: \"{templates[0][0][:120]}\""
                     if templates else f"{count} error log lines from {ev.service}")
     for template, _ in templates:
-        ev.hints.update(_hints(template))
+        ev.hints.update(hints_of(template))
 
 
-def _mention_evidence(ev: Evidence, signals: Signals, snap: Snapshot, topology: Topology) -> None:
-    """A dependency nobody traces still shows up in its callers' error messages."""
+def _mention_evidence(ev: Evidence, signals: Signals, topology: Topology) -> None:
+    """A dependency nobody traces still shows up in its callers' error messages.
+
+    Only when more than one caller names it (or it has a single caller): one caller
+    failing on calls to a peer that serves everyone else is that caller's problem.
+    """
     name = ev.service.lower()
     callers = set(topology.upstream(ev.service, 1)) if ev.service in topology else set()
+    if signals.traces is not None:
+        callers.update(c for c, p in signals.traces.edges if p == ev.service)
     if not callers:
         return
     hits = total = 0
-    for caller in callers:
+    naming: set[str] = set()
+    for caller in sorted(callers):
         counters = []
         if signals.traces:
             counters.append(signals.traces.caller_messages.get(caller))
@@ -283,69 +389,98 @@ def _mention_evidence(ev: Evidence, signals: Signals, snap: Snapshot, topology: 
                 total += n
                 if name in message.lower():
                     hits += n
-    if hits:
+                    naming.add(caller)
+    if hits and (len(naming) > 1 or len(callers) == 1):
         ev.mention = _clamp(hits / max(total, 1) * 1.5)
         ev.lines.append(f"{hits} error messages of its callers name {ev.service}")
 
 
-def _place(evidence: dict[str, Evidence], topology: Topology) -> None:
+def _place(
+    evidence: dict[str, Evidence], topology: Topology, traces: TraceFindings | None
+) -> None:
+    below_of: dict[str, set[str]] = {}
+    for service in evidence:
+        below = set(topology.downstream(service, CANDIDATE_HOPS)) if service in topology else set()
+        below_of[service] = below
+    if traces is not None:
+        for caller, peer in traces.edges:
+            if caller in below_of:
+                below_of[caller].add(peer)
     for service, ev in evidence.items():
-        if service not in topology:
-            continue
-        below = topology.downstream(service, CANDIDATE_HOPS)
         ev.anomalous_callees = sorted(
-            s for s in below if s in evidence and evidence[s].symptom >= 0.25
+            s for s in below_of[service] if s in evidence and evidence[s].symptom >= 0.25
             and evidence[s].symptom >= 0.5 * ev.symptom
         )
-        callers = [s for s in topology.upstream(service) if s in evidence and evidence[s].anomalous]
+        callers = sorted(s for s, below in below_of.items()
+                         if service in below and s != service and evidence[s].anomalous)
         if callers and ev.anomalous and not ev.anomalous_callees:
             ev.lines.append(
                 f"deepest anomalous service: {len(callers)} anomalous caller(s) "
-                f"({', '.join(sorted(callers)[:4])}), nothing anomalous below it"
+                f"({', '.join(callers[:4])}), nothing anomalous below it"
             )
 
 
 def _base_score(ev: Evidence) -> float:
-    score = (
+    """Weighted evidence; halved when something it calls is anomalous too.
+
+    The deepest anomalous service explains its callers' symptoms, so a service with an
+    anomalous callee is probably a victim. Time lost on the way into a service is the
+    exception: nothing it calls can have delayed requests before they reached it.
+    """
+    time = 0.30 * max(ev.latency, ev.network)
+    rest = (
         0.30 * ev.origin
-        + 0.30 * max(ev.latency, ev.network)
         + 0.20 * ev.metric
         + 0.10 * ev.logs
         + 0.15 * ev.mention
         + (0.05 if ev.alerted else 0.0)
     )
-    if ev.anomalous_callees:
-        score *= 0.5
-    return score
+    if not ev.anomalous_callees:
+        return time + rest
+    if ev.wire_in and ev.network >= ev.latency:
+        return time + 0.5 * rest
+    return 0.5 * (time + rest)
 
 
 def _hypotheses_for(
     ev: Evidence, snap: Snapshot, topology: Topology, incident_onset: datetime
 ) -> list[Hypothesis]:
     base = _base_score(ev)
-    onset = min(ev.onset, incident_onset) if ev.onset else incident_onset
+    # A change is judged against the onset of the anomaly it would explain: the
+    # service's own first anomalous sample when it has one (in an incident that merges
+    # two faults, the first alert may belong to the other one).
+    onset = ev.onset or incident_onset
     out: list[Hypothesis] = []
     scored = _change_scores(ev, snap, topology, onset)
-    no_change_kind = _kind_without_change(ev, snap)
+    no_change_kind = kind_without_change(ev.kind_evidence())
     if base > 0:
         out.append(Hypothesis(
-            service=ev.service, kind=no_change_kind, score=round(min(base, 0.99), 3),
+            service=ev.service, kind=no_change_kind, score=_scaled(base),
             pod=_one_pod(ev), evidence=list(ev.lines),
         ))
+    # A change on a service explains every call it makes that fails, whichever side the
+    # call pattern alone would blame: a new endpoint, timeout or pool breaks the caller's
+    # calls to a peer that is itself fine.
+    changed = ev
+    if ev.made > ev.origin:
+        changed = copy(ev)
+        changed.origin = ev.made
+    change_base = _base_score(changed)
     for cs in scored[:2]:
         if cs.score <= 0.05:
             continue
         kind = CHANGE_KIND_TO_CAUSE.get(cs.change.kind, cs.change.kind)
         # A change is only as strong as the symptom it is said to explain; a service
         # nobody observes gets the benefit of the doubt, one that looks healthy does not.
-        support = min(1.0, ev.symptom * 1.5) if ev.observed else 0.35
-        score = base * 0.6 + 0.45 * cs.score * support
-        if ev.anomalous_callees:
-            score *= 0.6
+        support = min(1.0, changed.symptom * 1.5) if ev.observed else 0.35
+        fit = cs.score * support
+        # A change that fits the timing and place is the more specific explanation of
+        # the same evidence, so it outranks the no-change reading of that service.
+        score = change_base * (0.7 + 0.6 * fit) + 0.08 * fit
         lines = [f"change {cs.change.id} ({cs.change.kind}, {cs.change.summary or 'no summary'}): "
                  + "; ".join(cs.reasons), *ev.lines]
         out.append(Hypothesis(
-            service=ev.service, kind=kind, change=cs.change.id, score=round(min(score, 0.99), 3),
+            service=ev.service, kind=kind, change=cs.change.id, score=_scaled(score),
             pod=_one_pod(ev), evidence=lines,
         ))
     return out
@@ -359,40 +494,26 @@ def _change_scores(
     out = [
         score_change(change, ev.service, onset, topology, ev.pods)
         for change in snap.changes
-        if onset - change.at <= CHANGE_LOOKBACK
+        if onset - change.at <= CHANGE_LOOKBACK and change.service == ev.service
     ]
-    out = [cs for cs in out if cs.score > 0 and cs.change.service == ev.service]
+    out = [cs for cs in out if cs.score > 0]
     out.sort(key=lambda cs: (-cs.score, cs.change.id))
     return out
 
 
-def _kind_without_change(ev: Evidence, snap: Snapshot) -> str:
-    entity = snap.catalog.get(ev.service) if snap.catalog else None
-    if entity is not None and entity.kind == "Resource":
-        return "dependency"
-    if ev.mention >= 0.2 and ev.origin < 0.2 and ev.metric < 0.2:
-        return "dependency"
-    if "capacity" in ev.hints or ev.saturation >= 0.3:
-        return "capacity"
-    if "cert" in ev.hints:
-        return "cert"
-    slow = max(ev.latency, ev.network)
-    erroring = max(ev.origin, ev.logs, ev.errors_metric)
-    if slow >= 0.2 and slow >= erroring:
-        return "network"
-    if erroring > 0:
-        return "code"
-    return "network" if slow > 0 or ev.metric > 0 else "code"
+def _time_strength(base_ms: float, now_ms: float) -> float:
+    """How much a rise in time matters: relative to what it was, and in absolute terms.
+
+    Fourfold is a lot, but fourfold from 2 ms is nothing a user notices, and 200 ms
+    more is not the same as 1.5 s more; both parts must be large for a strong signal.
+    """
+    rise = now_ms - base_ms
+    relative = _clamp(rise / max(base_ms, MS_FLOOR) / 4.0)
+    return relative * rise / (rise + ABSOLUTE_HALF_MS)
 
 
-def _hints(text: str) -> set[str]:
-    low = text.lower()
-    out: set[str] = set()
-    if any(w in low for w in CERT_WORDS):
-        out.add("cert")
-    if any(w in low for w in CAPACITY_WORDS):
-        out.add("capacity")
-    return out
+def _scaled(raw: float) -> float:
+    return round(min(raw / SCORE_SCALE, 0.99), 4)
 
 
 def _one_pod(ev: Evidence) -> str | None:
@@ -401,12 +522,6 @@ def _one_pod(ev: Evidence) -> str | None:
 
 def _clamp(value: float) -> float:
     return max(0.0, min(1.0, value))
-
-
-def _median(values: list[int]) -> float:
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return float(ordered[mid]) if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2.0
 
 
 def _fmt(value: float) -> str:

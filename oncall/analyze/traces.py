@@ -1,138 +1,318 @@
 """Trace evidence: where failures originate and where time is spent.
 
 A failed request shows errors on every span up its call chain; the cause is the deepest
-failing span whose own children all succeeded. Latency is attributed through self-time
-(a span's duration minus the time covered by its children), compared between a
-baseline before the incident and the time since.
+failing span whose own children all succeeded. When that span is a client call (the
+caller's record of a call to a peer), the failure happened on the call, not inside the
+caller: it is kept per call edge (caller, peer) and blamed later on whichever side the
+pattern across edges points to. Latency is attributed through self-time: the time a
+service spends in one request minus the time it waits on calls it makes, compared
+between a baseline before the onset and the time since. The time a call spends outside
+the callee's own server span (the wire, queues, connection set-up) is kept per edge, as
+is the whole duration of calls to peers that record no spans of their own.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from oncall.analyze.calls import PeerNamer, covered
 from oncall.model import Span
+
+RECENT_GUARD_US = 120 * 1_000_000
+SPLIT_STEP_US = 15 * 1_000_000
+SPLIT_STEPS_BEFORE = 20
+SPLIT_STEPS_AFTER = 8
+MIN_SIDE = 3
+MIN_BACKGROUND = 2.0  # expected background failures below which none are subtracted
+
+@dataclass(slots=True)
+class EdgeStats:
+    """What the calls from one service to one peer did, before and after the onset."""
+
+    calls_before: int = 0
+    calls_after: int = 0
+    fails_before: int = 0  # failed calls on which the failure originated
+    fails_after: int = 0
+    wire: list[tuple[int, int]] = field(default_factory=list)  # (start, wire) in us
+    wire_after_callee_pods: dict[str, list[int]] = field(
+        default_factory=lambda: defaultdict(list))
+    fail_callee_pods: Counter[str] = field(default_factory=Counter)
+    fail_caller_pods: Counter[str] = field(default_factory=Counter)
+    messages: Counter[str] = field(default_factory=Counter)
+
+    def wire_shift(self, onset_us: int) -> tuple[float, float, int] | None:
+        return wire_shift(self.wire, onset_us)
+
+
+def wire_shift(samples: list[tuple[int, int]], onset_us: int) -> tuple[float, float, int] | None:
+    """(baseline, recent) upper-quartile wire time in ms, and where it changed.
+
+    The alert that dates the incident lags the fault by a minute or two, and traces
+    are often kept for a few minutes only: a split at the alert leaves the slow calls
+    in the baseline. So the split is searched for, at 15-second steps from five
+    minutes before the onset to two after, as the point where the calls got slowest
+    relative to the ones before (relative, so a fault that keeps worsening does not
+    pull the split late and into its own baseline); at least three calls on each side.
+    """
+    if len(samples) < 2 * MIN_SIDE:
+        return None
+    ordered = sorted(samples)
+    starts = [t for t, _ in ordered]
+    best: tuple[float, float, int] | None = None
+    for step in range(-SPLIT_STEPS_BEFORE, SPLIT_STEPS_AFTER + 1):
+        split = onset_us + step * SPLIT_STEP_US
+        k = bisect_left(starts, split)
+        if k < MIN_SIDE or len(ordered) - k < MIN_SIDE:
+            continue
+        base = quantile([w for _, w in ordered[:k]], 0.75) / 1000.0
+        now = quantile([w for _, w in ordered[k:]], 0.75) / 1000.0
+        if best is None or _relative(base, now) > _relative(best[0], best[1]):
+            best = (base, now, split)
+    return best
+
+
+def _relative(base_ms: float, now_ms: float) -> float:
+    return (now_ms - base_ms) / max(base_ms, 5.0)
 
 
 @dataclass(slots=True)
 class TraceFindings:
+    onset_us: int = 0
     traces: int = 0
+    traces_before: int = 0
     failed_traces: int = 0
-    origins: Counter[str] = field(default_factory=Counter)
+    traced: set[str] = field(default_factory=set)  # services with spans of their own
+    origins: Counter[str] = field(default_factory=Counter)  # since the onset
+    origins_before: Counter[str] = field(default_factory=Counter)
     origin_pods: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     origin_operations: dict[str, Counter[str]] = field(
         default_factory=lambda: defaultdict(Counter))
     origin_messages: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     caller_messages: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    edges: dict[tuple[str, str], EdgeStats] = field(
+        default_factory=lambda: defaultdict(EdgeStats))
     self_before: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     self_after: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     self_after_pods: dict[str, dict[str, list[int]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(list)))
-    net_before: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-    net_after: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     versions_failing: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     versions_total: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
 
-    def latency_shift(self, service: str) -> tuple[float, float] | None:
-        """(baseline, recent) median self-time in milliseconds, when both exist."""
-        return _shift(self.self_before.get(service), self.self_after.get(service))
+    def excess(self, before: int, after: int) -> float:
+        """Failures since the onset beyond what the baseline rate would have produced.
 
-    def network_shift(self, service: str) -> tuple[float, float] | None:
-        """(baseline, recent) median gap on calls into and out of the service, in ms.
-
-        The gap is the part of a client span not covered by the server span it
-        wraps: time on the wire and in queues. A slow network path on one pod
-        raises it on every edge that touches that service.
+        A failure as common before the onset as after it is background (a known bad
+        request, a flaky client) and explains nothing about this incident. A baseline
+        of a failure or two is too thin to estimate a rate from, so it is not subtracted.
         """
-        return _shift(self.net_before.get(service), self.net_after.get(service))
+        recent = max(self.traces - self.traces_before, 1)
+        if not self.traces_before:
+            return float(after)
+        expected = before / self.traces_before * recent
+        if expected < MIN_BACKGROUND:
+            return float(after)
+        return max(0.0, after - expected)
+
+    def latency_shift(self, service: str) -> tuple[float, float] | None:
+        """(baseline, recent) typical self-time in milliseconds, when both exist."""
+        return shift(self.self_before.get(service), self.self_after.get(service))
 
 
-def _shift(before: list[int] | None, after: list[int] | None) -> tuple[float, float] | None:
+def shift(before: list[int] | None, after: list[int] | None) -> tuple[float, float] | None:
+    """(baseline, recent) upper quartile in ms.
+
+    The upper quartile catches a fault that reaches only some requests (one slow pod of
+    several, a partial rollout) that a median would hide, and the same quantile on both
+    sides keeps a skewed but unchanged distribution from looking like a shift.
+    """
     if not before or not after or len(after) < 3:
         return None
-    return _median(before) / 1000.0, _median(after) / 1000.0
+    return quantile(before, 0.75) / 1000.0, quantile(after, 0.75) / 1000.0
 
 
-def analyze_traces(spans: list[Span], onset_us: int) -> TraceFindings:
-    found = TraceFindings()
+def analyze_traces(
+    spans: list[Span], onset_us: int, services: Iterable[str] = (),
+    callees: dict[str, set[str]] | None = None,
+) -> TraceFindings:
+    found = TraceFindings(onset_us=onset_us)
     by_trace: dict[str, list[Span]] = defaultdict(list)
     for span in spans:
         by_trace[span.trace_id].append(span)
+        found.traced.add(span.service)
     found.traces = len(by_trace)
-    for trace_spans in by_trace.values():
-        _one_trace(trace_spans, onset_us, found)
+    namer = PeerNamer([*services, *found.traced], callees, found.traced)
+    trees = [_Tree(trace_spans) for trace_spans in by_trace.values()]
+    for tree in trees:  # name peers from text first, so every call of a pair can use it
+        for span in tree.leaf_calls:
+            namer.name(span)
+    for tree in trees:
+        _one_trace(tree, namer, onset_us, found)
     return found
 
 
-def _one_trace(trace_spans: list[Span], onset_us: int, found: TraceFindings) -> None:
-    children: dict[str, list[Span]] = defaultdict(list)
-    ids = {s.span_id for s in trace_spans}
-    for span in trace_spans:
-        if span.parent_id and span.parent_id in ids:
-            children[span.parent_id].append(span)
-    failed = [s for s in trace_spans if s.error]
-    if failed:
-        found.failed_traces += 1
-        origin_services: set[str] = set()
-        for span in failed:
-            if any(child.error for child in children.get(span.span_id, ())):
-                continue
-            if span.service in origin_services:
-                continue
-            origin_services.add(span.service)
-            found.origins[span.service] += 1
-            if span.pod:
-                found.origin_pods[span.service][span.pod] += 1
-            found.origin_operations[span.service][span.operation] += 1
-            for message in span.messages[:1]:
-                found.origin_messages[span.service][message[:200]] += 1
-        for span in failed:
-            for message in span.messages[:1]:
-                found.caller_messages[span.service][message[:200]] += 1
-    for span in trace_spans:
+class _Tree:
+    __slots__ = ("by_id", "children", "leaf_calls", "spans")
+
+    def __init__(self, spans: list[Span]) -> None:
+        self.spans = spans
+        self.by_id = {s.span_id: s for s in spans}
+        self.children: dict[str, list[Span]] = defaultdict(list)
+        for span in spans:
+            if span.parent_id and span.parent_id in self.by_id:
+                self.children[span.parent_id].append(span)
+        # A leaf whose parent is in the same service is an outgoing call whose callee
+        # recorded nothing (or a purely internal step, if no peer can be named).
+        self.leaf_calls = [
+            s for s in spans
+            if s.span_id not in self.children
+            and s.parent_id in self.by_id
+            and self.by_id[s.parent_id].service == s.service
+        ]
+
+
+def _peers(tree: _Tree, namer: PeerNamer) -> dict[str, str]:
+    """span id -> peer service, for the spans that are calls out of their service."""
+    out: dict[str, str] = {}
+    for span in tree.spans:
+        kids = tree.children.get(span.span_id)
+        parent = tree.by_id.get(span.parent_id or "")
+        if kids and parent is not None and parent.service == span.service:
+            # a client span: entered from its own service, wrapping the callee's span
+            services = {k.service for k in kids}
+            if len(services) == 1 and span.service not in services:
+                out[span.span_id] = next(iter(services))
+    for span in tree.leaf_calls:
+        peer = namer.name(span)
+        if peer and peer != span.service:
+            out[span.span_id] = peer
+    return out
+
+
+def _one_trace(tree: _Tree, namer: PeerNamer, onset_us: int, found: TraceFindings) -> None:
+    peers = _peers(tree, namer)
+    _calls(tree, peers, onset_us, found)
+    _failures(tree, peers, onset_us, found)
+    _self_times(tree, peers, onset_us, found)
+    for span in tree.spans:
         if span.version:
             found.versions_total[span.service][span.version] += 1
             if span.error:
                 found.versions_failing[span.service][span.version] += 1
-        kids = children.get(span.span_id, ())
-        self_time = _self_time(span, kids)
-        callees = {k.service for k in kids}
-        if len(callees) == 1 and span.service not in callees:
-            (callee,) = callees
-            bucket = found.net_before if span.start_us < onset_us else found.net_after
-            bucket[callee].append(self_time)
-            bucket[span.service].append(self_time)
+
+
+def _calls(tree: _Tree, peers: dict[str, str], onset_us: int, found: TraceFindings) -> None:
+    for span in tree.spans:
+        after = span.start_us >= onset_us
+        parent = tree.by_id.get(span.parent_id or "")
+        if parent is not None and parent.service != span.service:
+            edge = found.edges[(parent.service, span.service)]
+            if after:
+                edge.calls_after += 1
+            else:
+                edge.calls_before += 1
+        peer = peers.get(span.span_id)
+        if peer is None:
             continue
-        if span.start_us < onset_us:
-            found.self_before[span.service].append(self_time)
+        kids = tree.children.get(span.span_id, [])
+        edge = found.edges[(span.service, peer)]
+        if not kids:
+            if after:
+                edge.calls_after += 1
+            else:
+                edge.calls_before += 1
+            wire = span.duration_us
+        elif len(kids) == 1:
+            wire = max(0, span.duration_us - kids[0].duration_us)
         else:
-            found.self_after[span.service].append(self_time)
+            continue
+        edge.wire.append((span.start_us, wire))
+        if after and kids and kids[0].pod:
+            edge.wire_after_callee_pods[kids[0].pod].append(wire)
+
+
+def _failures(tree: _Tree, peers: dict[str, str], onset_us: int, found: TraceFindings) -> None:
+    """Origins since shortly before the onset (alerts lag the fault), and before it."""
+    start = min(s.start_us for s in tree.spans)
+    recent = start >= onset_us - RECENT_GUARD_US
+    if not recent:
+        found.traces_before += 1
+    failed = [s for s in tree.spans if s.error]
+    if not failed:
+        return
+    found.failed_traces += 1
+    seen: set[tuple[str, str]] = set()
+    for span in failed:
+        message = span.messages[0][:200] if span.messages else ""
+        if message:
+            found.caller_messages[span.service][message] += 1
+        if any(child.error for child in tree.children.get(span.span_id, ())):
+            continue
+        peer = peers.get(span.span_id)
+        if peer is not None:
+            if (span.service, peer) in seen:
+                continue
+            seen.add((span.service, peer))
+            edge = found.edges[(span.service, peer)]
+            if not recent:
+                edge.fails_before += 1
+                continue
+            edge.fails_after += 1
+            if message:
+                edge.messages[message] += 1
             if span.pod:
-                found.self_after_pods[span.service][span.pod].append(self_time)
+                edge.fail_caller_pods[span.pod] += 1
+            kids = tree.children.get(span.span_id, [])
+            if len(kids) == 1 and kids[0].pod:
+                edge.fail_callee_pods[kids[0].pod] += 1
+            continue
+        if (span.service, "") in seen:
+            continue
+        seen.add((span.service, ""))
+        if not recent:
+            found.origins_before[span.service] += 1
+            continue
+        found.origins[span.service] += 1
+        if span.pod:
+            found.origin_pods[span.service][span.pod] += 1
+        found.origin_operations[span.service][span.operation] += 1
+        if message:
+            found.origin_messages[span.service][message] += 1
 
 
-def _self_time(span: Span, kids: list[Span] | tuple[()]) -> int:
-    """Duration not covered by child spans (union of child intervals, clipped)."""
-    if not kids:
-        return span.duration_us
-    intervals = sorted(
-        (max(k.start_us, span.start_us), min(k.end_us, span.end_us)) for k in kids
-    )
-    covered = 0
-    cur_start, cur_end = intervals[0]
-    for start, end in intervals[1:]:
-        if start > cur_end:
-            covered += max(0, cur_end - cur_start)
-            cur_start, cur_end = start, end
+def _self_times(tree: _Tree, peers: dict[str, str], onset_us: int, found: TraceFindings) -> None:
+    """Per request a service serves: its span's duration minus the calls it waits on."""
+    for span in tree.spans:
+        parent = tree.by_id.get(span.parent_id or "")
+        if parent is not None and parent.service == span.service:
+            continue  # not where the service was entered
+        if span.span_id in peers and not tree.children.get(span.span_id):
+            continue  # a lone client span: its time belongs to the peer
+        exits: list[Span] = []
+        stack = [span]
+        while stack:
+            node = stack.pop()
+            for kid in tree.children.get(node.span_id, ()):
+                if kid.service != span.service or kid.span_id in peers:
+                    exits.append(kid)
+                else:
+                    stack.append(kid)
+        own = max(0, span.duration_us - covered(span, exits)) if exits else span.duration_us
+        if span.start_us < onset_us:
+            found.self_before[span.service].append(own)
         else:
-            cur_end = max(cur_end, end)
-    covered += max(0, cur_end - cur_start)
-    return max(0, span.duration_us - covered)
+            found.self_after[span.service].append(own)
+            if span.pod:
+                found.self_after_pods[span.service][span.pod].append(own)
 
 
-def _median(values: list[int]) -> float:
+def quantile(values: list[int], q: float) -> float:
     ordered = sorted(values)
-    mid = len(ordered) // 2
-    if len(ordered) % 2:
-        return float(ordered[mid])
-    return (ordered[mid - 1] + ordered[mid]) / 2.0
+    if not ordered:
+        return 0.0
+    pos = q * (len(ordered) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
