@@ -104,6 +104,8 @@ class Span:
     version: str | None = None
     status_code: int | None = None
     messages: tuple[str, ...] = ()
+    kind: str | None = None  # client | server | producer | consumer | internal
+    peer: str | None = None  # `peer.service` of an outgoing call, when the caller names it
 
     @property
     def end_us(self) -> int:
@@ -393,3 +395,4 @@ class Triage:
     stats: NoiseStats
     missing: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    changes: list[Change] = field(default_factory=list)  # those the hypotheses name

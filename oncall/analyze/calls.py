@@ -54,6 +54,9 @@ class PeerNamer:
 
     def name(self, span: Span) -> str | None:
         key = (span.service, span.operation)
+        if span.peer and span.peer != span.service:  # the caller said whom it called
+            self.learned.setdefault(key, span.peer)
+            return span.peer
         for text in (*span.messages[:1], span.operation):
             found = self._find(text, span.service)
             if found:

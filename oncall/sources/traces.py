@@ -88,7 +88,21 @@ def _jaeger_span(f: Fields, raw: Any, where: str, processes: dict[str, tuple[str
         version=_first(ptags, ("service.version",)) or _first(tags, ("service.version",)),
         status_code=status,
         messages=tuple(messages),
+        kind=_span_kind(tags.get("span.kind")),
+        peer=_first(tags, _PEER_KEYS),
     )
+
+
+_PEER_KEYS = ("peer.service",)
+_OTLP_KINDS = {1: "internal", 2: "server", 3: "client", 4: "producer", 5: "consumer"}
+
+
+def _span_kind(raw: Any) -> str | None:
+    """`span.kind` (Jaeger tag) or OTLP's `kind` (enum number or SPAN_KIND_* name)."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return _OTLP_KINDS.get(raw)
+    text = str(raw or "").lower().removeprefix("span_kind_")
+    return text if text in _OTLP_KINDS.values() else None
 
 
 def _duration(f: Fields, raw: Any, where: str) -> int:
@@ -196,4 +210,6 @@ def _otlp_span(f: Fields, raw: Any, where: str, service: str, rattrs: dict[str, 
         version=_first(rattrs, ("service.version",)),
         status_code=http_status,
         messages=tuple(messages),
+        kind=_span_kind(obj.get("kind")),
+        peer=_first(attrs, _PEER_KEYS),
     )
