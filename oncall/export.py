@@ -23,6 +23,13 @@ def triage_to_dict(result: Triage) -> dict[str, Any]:
             "reduction": round(result.stats.reduction, 3),
         },
         "missing": list(result.missing),
+        "changes": [
+            {"id": c.id, "kind": c.kind, "service": c.service,
+             "at": c.at.strftime("%Y-%m-%dT%H:%M:%SZ"), "summary": c.summary,
+             "revision": c.revision, "previous_revision": c.previous_revision,
+             "pods": list(c.pods), "diff": c.diff}
+            for c in result.changes
+        ],
         "timings": {k: round(v, 4) for k, v in result.timings.items()},
     }
 

@@ -16,7 +16,7 @@ from oncall.analyze import analyze_incident
 from oncall.correlate import correlate
 from oncall.enrich import enrich
 from oncall.knowledge import KnowledgeQuery, LexicalRetriever, Retriever
-from oncall.model import Incident, KnowledgeDoc, Policy, Snapshot, Triage
+from oncall.model import Change, Incident, KnowledgeDoc, Policy, Snapshot, Triage
 from oncall.remediate import decide, plan_remediations
 from oncall.remediate.verify import recovery_targets
 from oncall.sources import Source
@@ -92,6 +92,7 @@ def triage_snapshot(
         stats=corr.stats,
         missing=list(snap.missing),
         timings=dict(timer.timings),
+        changes=_named_changes(snap, corr.incidents),
     )
 
 
@@ -119,6 +120,12 @@ def _query(incident: Incident) -> KnowledgeQuery:
         words.extend(alert.annotations.get(k, "") for k in ("summary", "description"))
     services = [h.service for h in incident.hypotheses[:2]] + incident.services
     return KnowledgeQuery(text=" ".join(words), services=services, alerts=alerts, kinds=kinds)
+
+
+def _named_changes(snap: Snapshot, incidents: list[Incident]) -> list[Change]:
+    """The changes a hypothesis names, so a saved triage carries their summary and diff."""
+    named = {h.change for inc in incidents for h in inc.hypotheses if h.change}
+    return [c for c in snap.changes or () if c.id in named]
 
 
 def _namespace(snap: Snapshot) -> str:

@@ -48,7 +48,8 @@ def show(
     for name in ("#", "at", "actor", "event", "incident", "what"):
         table.add_column(name, overflow="fold")
     for record in shown:
-        data = record.get("data") if isinstance(record.get("data"), dict) else {}
+        raw = record.get("data")
+        data: dict[str, object] = raw if isinstance(raw, dict) else {}
         what = ", ".join(f"{k}={v}" for k, v in list(data.items())[:6])
         table.add_row(str(record.get("seq")), Text(str(record.get("at"))),
                       Text(str(record.get("actor"))), Text(str(record.get("event"))),

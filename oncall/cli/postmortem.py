@@ -66,8 +66,10 @@ def postmortem_command(
         outcome = Outcome(resolution=resolution, actions=[parse_action(a) for a in action or []],
                           verified=verified, root_cause=root_cause or "", kind=kind or "",
                           resolved_at=resolved_at or "")
+        changes = body.get("changes")
         record = build_record(chosen, outcome, str(body.get("scenario") or ""),
-                              str(body.get("now") or ""))
+                              str(body.get("now") or ""),
+                              changes if isinstance(changes, list) else [])
         target = out / record.filename
         if target.exists() and not force:
             raise InputError(str(target), "already exists; pass --force to replace it")

@@ -70,7 +70,7 @@ def parse_action(text: str) -> str:
 
 
 def build_record(incident: dict[str, Any], outcome: Outcome, scenario: str,
-                 now: str) -> Record:
+                 now: str, changes: list[Any] | None = None) -> Record:
     if not outcome.resolution.strip():
         raise InputError("--resolution", "is empty: say what was done and what it changed")
     if outcome.kind and outcome.kind not in CAUSE_KINDS:
@@ -96,10 +96,39 @@ def build_record(incident: dict[str, Any], outcome: Outcome, scenario: str,
         "tags": [t for t in (kind, "postmortem") if t],
         "root_cause": root_cause,
         "resolution": outcome.resolution.strip(),
+        # Below: what `oncall recurring` and `oncall change propose` read back.
+        "incident": str(incident.get("id") or ""),
+        "started_at": started,
+        "resolved_at": outcome.resolved_at or None,
+        "cause": {"service": str(top.get("service") or services[0] if services else ""),
+                  "kind": kind, "change": None if outcome.root_cause.strip()
+                  else top.get("change")},
+        "impact": _impact(incident),
     }
+    change = _change(top, changes or [], overridden=bool(outcome.root_cause.strip()))
+    if change:
+        front["change"] = change
     body = _body(incident, outcome, top, root_cause, scenario, started, now)
     text = "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True) + "---\n" + body
     return Record(id=record_id, filename=f"{record_id}.md", text=text)
+
+
+def _impact(incident: dict[str, Any]) -> dict[str, Any]:
+    raw = incident.get("impact")
+    impact: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    return {"tier": impact.get("tier"), "users": impact.get("users_affected"),
+            "revenue": impact.get("revenue_at_risk"), "minutes": impact.get("minutes")}
+
+
+def _change(top: dict[str, Any], changes: list[Any], overridden: bool) -> dict[str, Any] | None:
+    """The change the cause names, with its diff: what a permanent fix has to undo."""
+    if overridden or not top.get("change"):
+        return None
+    for change in changes:
+        if isinstance(change, dict) and change.get("id") == top["change"]:
+            keep = ("id", "kind", "service", "at", "summary", "diff")
+            return {k: change.get(k) for k in keep if change.get(k) not in (None, "")}
+    return None
 
 
 def _top_hypothesis(incident: dict[str, Any]) -> dict[str, Any]:
