@@ -17,7 +17,7 @@ class Topology:
     def __init__(self, edges: Iterable[tuple[str, str]] = ()) -> None:
         self.callees: dict[str, set[str]] = {}
         self.callers: dict[str, set[str]] = {}
-        self._walks: dict[tuple[str, str, int], dict[str, int]] = {}
+        self._walks: dict[tuple[str, str, int | None], dict[str, int]] = {}
         for caller, callee in edges:
             self.add(caller, callee)
 
@@ -37,15 +37,16 @@ class Topology:
     def __contains__(self, service: object) -> bool:
         return service in self.callees
 
-    def downstream(self, service: str, max_hops: int = 99) -> dict[str, int]:
-        """Services `service` depends on (transitively), with hop counts; cycles are safe."""
+    def downstream(self, service: str, max_hops: int | None = None) -> dict[str, int]:
+        """Services `service` depends on (transitively, or within `max_hops`), with hop
+        counts; cycles are safe."""
         return self._walk("down", service, max_hops)
 
-    def upstream(self, service: str, max_hops: int = 99) -> dict[str, int]:
-        """Services that depend on `service` (its blast radius)."""
+    def upstream(self, service: str, max_hops: int | None = None) -> dict[str, int]:
+        """Services that depend on `service` (its blast radius), however far up."""
         return self._walk("up", service, max_hops)
 
-    def _walk(self, direction: str, service: str, max_hops: int) -> dict[str, int]:
+    def _walk(self, direction: str, service: str, max_hops: int | None) -> dict[str, int]:
         """Memoised: correlation and analysis ask for the same walks many times."""
         key = (direction, service, max_hops)
         found = self._walks.get(key)
@@ -62,13 +63,14 @@ class Topology:
         return min(options) if options else None
 
 
-def _bfs(start: str, graph: dict[str, set[str]], max_hops: int) -> dict[str, int]:
+def _bfs(start: str, graph: dict[str, set[str]], max_hops: int | None) -> dict[str, int]:
+    """Breadth-first hop counts from `start`; each node is visited once (cycles end)."""
     seen: dict[str, int] = {}
     queue: deque[tuple[str, int]] = deque([(start, 0)])
     visited = {start}
     while queue:
         node, hops = queue.popleft()
-        if hops >= max_hops:
+        if max_hops is not None and hops >= max_hops:
             continue
         for nxt in sorted(graph.get(node, ())):
             if nxt not in visited:
