@@ -43,7 +43,9 @@ def render_triage(
     for number, incident in enumerate(result.incidents, start=1):
         console.print(_incident_panel(number, incident, evidence_lines, causes))
     if result.noise:
-        reasons = Counter(n.reason for n in result.noise)
+        # "background: firing 3d before ..." and "background: firing 5h before ..." are one
+        # kind of noise on a summary line; the JSON keeps every alert's own reason.
+        reasons = Counter(n.reason.split(":", 1)[0] for n in result.noise)
         lines = ", ".join(f"{count} {reason}" for reason, count in reasons.most_common())
         console.print(Text(f"Noise set aside: {_s(lines)}.", style="dim"))
 
