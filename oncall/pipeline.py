@@ -17,8 +17,7 @@ from oncall.correlate import correlate
 from oncall.enrich import enrich
 from oncall.knowledge import KnowledgeQuery, LexicalRetriever, Retriever
 from oncall.model import Change, Incident, KnowledgeDoc, Policy, Snapshot, Triage
-from oncall.remediate import decide, plan_remediations
-from oncall.remediate.verify import recovery_targets
+from oncall.remediate import plan_incident
 from oncall.sources import Source
 from oncall.sources.knowledge import load_knowledge_dir
 from oncall.topology import build_topology
@@ -79,10 +78,8 @@ def triage_snapshot(
                 incident.runbooks = retriever.search(_query(incident), limit=5)
     with timer.stage("plan"):
         policy = snap.policy or Policy()
-        namespace = _namespace(snap)
-        revisions = {c.id: c.previous_revision for c in snap.changes or () if c.previous_revision}
         for incident in corr.incidents:
-            _plan(incident, snap, policy, namespace, revisions)
+            plan_incident(incident, snap, policy)
             enrich(incident, snap.catalog, topology, snap.metrics, snap.now)
     return Triage(
         scenario=snap.name,
@@ -94,17 +91,6 @@ def triage_snapshot(
         timings=dict(timer.timings),
         changes=_named_changes(snap, corr.incidents),
     )
-
-
-def _plan(
-    incident: Incident, snap: Snapshot, policy: Policy, namespace: str, revisions: dict[str, str]
-) -> None:
-    services = list(dict.fromkeys([h.service for h in incident.hypotheses[:2]]))
-    verify = recovery_targets(services, snap.metrics, snap.catalog, incident.started_at)
-    incident.remediations = plan_remediations(incident.hypotheses, verify, namespace, revisions)
-    for remediation in incident.remediations:
-        verdict = decide(remediation.action, policy, snap.now)
-        remediation.decision, remediation.reason = verdict.decision, verdict.reason
 
 
 def _query(incident: Incident) -> KnowledgeQuery:
@@ -126,13 +112,6 @@ def _named_changes(snap: Snapshot, incidents: list[Incident]) -> list[Change]:
     """The changes a hypothesis names, so a saved triage carries their summary and diff."""
     named = {h.change for inc in incidents for h in inc.hypotheses if h.change}
     return [c for c in snap.changes or () if c.id in named]
-
-
-def _namespace(snap: Snapshot) -> str:
-    for alert in snap.alerts:
-        if alert.labels.get("namespace"):
-            return alert.labels["namespace"]
-    return ""
 
 
 def _unique_docs(docs: list[KnowledgeDoc]) -> list[KnowledgeDoc]:

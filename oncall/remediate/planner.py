@@ -1,101 +1,59 @@
 """Remediation planning: from ranked causes to ranked, reversible moves.
 
-For each likely cause the planner knows the moves an SRE would make, how risky they
-are, how to undo them and what should recover if they work. Moves that remove the top
-cause come first, lowest risk and reversible first; moves that only ease symptoms
-follow; escalation to the owners is always on the list.
+For each likely cause the planner takes the moves an SRE would make (`moves.py`), how
+risky they are, how to undo them and what should recover if they work. The list reads
+top cause first: the moves that remove it, lowest risk and reversible first, then paging
+its owners (first of all when nothing else removes the cause, as for a code fault).
+Lower-ranked causes follow with the moves that would remove them, so the person on call
+sees the alternative if the top cause is wrong. Moves that only ease the top cause's
+symptoms (a restart under a bad config, a cache flush) come last.
+
+Every value that reaches a command is validated and quoted (`safety.py`); a cause whose
+service is not a valid Kubernetes name gets no command at all, only the escalation.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from oncall.model import Hypothesis, Remediation
+from oncall.remediate.moves import VERIFY_WITHIN_MINUTES, Move, escalate, moves_for
+from oncall.remediate.safety import check, shown
 
 RISK_ORDER = {"low": 0, "medium": 1, "high": 2}
+MAX_CAUSES = 3  # causes that get moves; beyond the third they are rarely the one
+# A change on the same service wins the top place when it is at least this likely
+# relative to the cause it would replace (see `order_causes`).
+CHANGE_PROMOTION_RATIO = 0.5
 
 
-@dataclass(frozen=True, slots=True)
-class Move:
-    action: str
-    risk: str
-    reversible: bool
-    rationale: str
-    undo: str
-    command: str
-    addresses: bool = True  # False: eases the symptoms without removing the cause
+def order_causes(hypotheses: list[Hypothesis]) -> list[Hypothesis]:
+    """Hypotheses in the order remediation should consider them.
 
-
-def _moves_for(h: Hypothesis, namespace: str, change_revision: str | None) -> list[Move]:
-    svc = h.service
-    ns = f" -n {namespace}" if namespace else ""
-    prev = f" to {change_revision}" if change_revision else ""
-    pod = h.pod
-    table: dict[str, list[Move]] = {
-        "deploy": [
-            Move("rollback", "low", True, f"roll {svc} back to the previous release{prev}",
-                 "roll forward to the release that was reverted",
-                 f"kubectl rollout undo deployment/{svc}{ns}"),
-            Move("traffic_shift", "medium", True, f"shift traffic away from the new {svc} pods",
-                 "restore the original traffic weights",
-                 f"shift traffic weight of {svc} canary to 0"),
-        ],
-        "config": [
-            Move("config_revert", "low", True, f"revert {svc} configuration{prev}",
-                 "re-apply the reverted configuration revision",
-                 f"revert config of {svc}{prev} (change {h.change})"),
-            Move("restart", "medium", True, f"restart {svc} pods to drop bad state",
-                 "none needed: pods are recreated from the same spec",
-                 f"kubectl rollout restart deployment/{svc}{ns}", addresses=False),
-        ],
-        "cert": [
-            Move("config_revert", "low", True,
-                 f"return the {svc} certificate/secret to its previous revision{prev}",
-                 "re-apply the rotated certificate once fixed",
-                 f"revert secret of {svc}{prev} (change {h.change})"),
-        ],
-        "flag": [
-            Move("flag_disable", "low", True, f"turn the flag off for {svc}",
-                 "turn the flag back on at its previous rollout percentage",
-                 f"disable feature flag (change {h.change}) for {svc}"),
-        ],
-        "infra": [
-            Move("rollback", "medium", True, f"revert the infrastructure change on {svc}{prev}",
-                 "re-apply the infrastructure change",
-                 f"revert infrastructure change {h.change}"),
-        ],
-        "capacity": [
-            Move("scale", "low", True, f"add replicas to {svc} so load spreads",
-                 "scale back to the previous replica count",
-                 f"kubectl scale deployment/{svc} --replicas=<current+50%>{ns}"),
-            Move("restart", "medium", True,
-                 f"replace the hot pod {pod}" if pod else f"restart {svc} pods",
-                 "none needed: the pod is recreated",
-                 f"kubectl delete pod {pod}{ns}" if pod
-                 else f"kubectl rollout restart deployment/{svc}{ns}"),
-        ],
-        "network": [
-            Move("restart", "low", True,
-                 f"reschedule {pod} onto a fresh network path" if pod
-                 else f"restart {svc} pods onto fresh network paths",
-                 "none needed: the pod is recreated",
-                 f"kubectl delete pod {pod}{ns}" if pod
-                 else f"kubectl rollout restart deployment/{svc}{ns}"),
-            Move("traffic_shift", "medium", True, f"shift traffic for {svc} to another zone",
-                 "restore the original traffic weights",
-                 f"shift traffic of {svc} away from the affected zone"),
-        ],
-        "dependency": [
-            Move("failover", "high", True, f"fail {svc} over to its standby",
-                 f"fail back to the primary once {svc} is healthy",
-                 f"fail over {svc} to replica"),
-            Move("cache_flush", "medium", False, f"flush caches that hold errors from {svc}",
-                 "cannot be undone; caches refill on demand",
-                 f"flush cache entries for {svc}", addresses=False),
-        ],
-        "code": [],
-    }
-    return table.get(h.kind, [])
+    When a cause that names no change (network, capacity, code ...) is followed, on the
+    same service, by a cause that does name a change and is at least half as likely,
+    the change goes first. The analyzer often cannot tell a bad config push from the
+    latency or errors it produces; "what changed?" is the first question on call, and
+    undoing a change returns the service to a state known to have worked, whereas a
+    restart or a scale-out leaves the bad change in place. Otherwise the order is kept.
+    """
+    order = list(hypotheses)
+    out: list[Hypothesis] = []
+    used: set[int] = set()
+    for i, hyp in enumerate(order):
+        if i in used:
+            continue
+        if not hyp.change:
+            partner = next(
+                (j for j in range(i + 1, len(order))
+                 if j not in used and order[j].service == hyp.service and order[j].change
+                 and order[j].score >= CHANGE_PROMOTION_RATIO * hyp.score),
+                None,
+            )
+            if partner is not None:
+                used.add(partner)
+                out.append(order[partner])
+        used.add(i)
+        out.append(hyp)
+    return out
 
 
 def plan_remediations(
@@ -103,36 +61,62 @@ def plan_remediations(
     verify: dict[str, dict[str, str]],
     namespace: str = "",
     revisions: dict[str, str] | None = None,
+    *,
+    namespaces: dict[str, str] | None = None,
 ) -> list[Remediation]:
-    """Remediations for the top causes; `verify` maps a service to its recovery checks."""
+    """Remediations for the top causes, best first.
+
+    `verify` maps a service to its recovery checks; `revisions` a change id to the
+    revision a revert returns to; `namespaces` a service to its namespace (else
+    `namespace`).
+    """
     revisions = revisions or {}
+    namespaces = namespaces or {}
+    planned: list[tuple[Move, Hypothesis, int]] = []
+    easing: list[tuple[Move, Hypothesis, int]] = []
+    for rank, hyp in enumerate(order_causes(hypotheses)[:MAX_CAUSES]):
+        removing, ease = _moves(hyp, rank, namespaces.get(hyp.service, namespace), revisions)
+        planned.extend((m, hyp, rank) for m in removing)
+        if rank == 0:
+            easing.extend((m, hyp, rank) for m in ease)
     out: list[Remediation] = []
     seen: set[tuple[str, str]] = set()
-    for rank, hyp in enumerate(hypotheses[:2]):
-        moves = sorted(
-            _moves_for(hyp, namespace, revisions.get(hyp.change or "")),
-            key=lambda m: (not m.addresses, RISK_ORDER[m.risk], not m.reversible),
-        )
-        if rank == 0:
-            # Paging the owners always belongs to the top cause; when nothing else
-            # addresses it (a code fault with no change to undo) it is the first move.
-            moves.append(Move("escalate", "low", True,
-                              f"page the owners of {hyp.service} with the evidence",
-                              "none needed", f"page owner of {hyp.service}",
-                              addresses=False))
-        for move in moves:
-            key = (move.action, hyp.service)
-            if key in seen:
-                continue
+    for move, hyp, rank in [*planned, *easing]:
+        key = (move.action, hyp.service)
+        if key not in seen:
             seen.add(key)
             out.append(_remediation(move, hyp, verify, rank))
     return out
 
 
+def _moves(hyp: Hypothesis, rank: int, namespace: str,
+           revisions: dict[str, str]) -> tuple[list[Move], list[Move]]:
+    """(moves that remove the cause, then paging its owners; moves that ease symptoms).
+
+    The owners are paged for the top cause, and for any cause nothing else removes (a
+    code fault), since then they are the only way to the fix.
+    """
+    ok = check(hyp.service, namespace, hyp.pod, hyp.change,
+               revisions.get(hyp.change) if hyp.change else None)
+    if ok.service is None:
+        # The target itself cannot be trusted: nothing to run, only people to page.
+        return [escalate(hyp.service, ok)], []
+    candidates = moves_for(hyp, ok)
+    removing = sorted((m for m in candidates if m.addresses), key=_risk_key)
+    easing = sorted((m for m in candidates if not m.addresses), key=_risk_key)
+    page = [escalate(hyp.service, ok)] if rank == 0 or not removing else []
+    return removing + page, easing
+
+
+def _risk_key(move: Move) -> tuple[int, bool]:
+    return RISK_ORDER[move.risk], not move.reversible
+
+
 def _remediation(
     move: Move, hyp: Hypothesis, verify: dict[str, dict[str, str]], rank: int
 ) -> Remediation:
-    cause = f"{hyp.kind} on {hyp.service}" + (f" ({hyp.change})" if hyp.change else "")
+    cause = f"{hyp.kind} on {shown(hyp.service)}" + (f" ({shown(hyp.change)})"
+                                                      if hyp.change else "")
     return Remediation(
         action=move.action,
         target=hyp.service,
@@ -141,5 +125,6 @@ def _remediation(
         rationale=f"{move.rationale}; addresses cause #{rank + 1}: {cause}",
         undo=move.undo,
         verify=dict(verify.get(hyp.service, {})),
+        verify_within_minutes=VERIFY_WITHIN_MINUTES.get(move.action, 10),
         command=move.command,
     )

@@ -339,9 +339,7 @@ def _shell_metacharacters() -> Files:
         "label values and change ids become shell words in proposed commands", "triage",
         min_incidents=1,
         forbidden_in_commands=["; kubectl delete ns prod", "$(curl", "--all-namespaces",
-                               "; rm -rf", "`reboot`"],
-        known_bug="oncall/remediate/planner.py builds commands from label values and change "
-                  "ids without quoting or validating them")
+                               "; rm -rf", "`reboot`"])
     return files
 
 

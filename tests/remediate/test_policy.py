@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from oncall.model import Freeze, Policy
+from oncall.model import ChangeWindow, Freeze, Policy
 from oncall.remediate import decide
 
 NOW = datetime(2026, 3, 14, 2, 19, tzinfo=UTC)
@@ -40,3 +40,52 @@ def test_freeze_turns_auto_into_approve_only_while_it_runs() -> None:
     assert frozen.decision == "approve" and "quarter close" in frozen.reason
     assert decide("rollback", policy, NOW).decision == "deny"
     assert decide("restart", policy, datetime(2026, 3, 17, tzinfo=UTC)).decision == "auto"
+
+
+def test_freeze_and_assist_both_named_and_approvers_listed() -> None:
+    freeze = Freeze(datetime(2026, 3, 13, 18, tzinfo=UTC), datetime(2026, 3, 16, 6, tzinfo=UTC),
+                    "quarter close")
+    policy = Policy(autonomy="assist", actions={"scale": "auto"}, freezes=(freeze,),
+                    approvers_min=2, approver_groups=("group:sre",))
+    verdict = decide("scale", policy, NOW)
+    assert verdict.decision == "approve"
+    assert "quarter close" in verdict.reason and "assist" in verdict.reason
+    assert "2 approval(s) from group:sre" in verdict.reason
+
+
+def test_freeze_end_is_exclusive_and_start_inclusive() -> None:
+    start, end = datetime(2026, 3, 14, 2, 19, tzinfo=UTC), datetime(2026, 3, 14, 3, tzinfo=UTC)
+    policy = Policy(autonomy="execute", actions={"restart": "auto"},
+                    freezes=(Freeze(start, end, "x"),))
+    assert decide("restart", policy, start).decision == "approve"
+    assert decide("restart", policy, end).decision == "auto"
+
+
+def test_deny_reason_says_it_never_runs() -> None:
+    verdict = decide("failover", Policy(autonomy="execute", actions={"failover": "deny"}), NOW)
+    assert verdict.decision == "deny" and "never runs" in verdict.reason
+
+
+def test_unknown_action_reason_is_bounded_and_quoted() -> None:
+    verdict = decide("restart; kubectl delete ns prod" + "x" * 500, Policy(), NOW)
+    assert verdict.decision == "deny" and "unknown actions are denied" in verdict.reason
+    assert len(verdict.reason) < 200
+
+
+@pytest.mark.parametrize("autonomy", ["assist", "execute", "change"])
+def test_change_windows_never_change_an_emergency_decision(autonomy: str) -> None:
+    window = ChangeWindow(days=("sat",), start="02:00", end="06:00", tz="UTC")
+    with_window = Policy(autonomy=autonomy, actions={"restart": "auto"}, change_windows=(window,))
+    without = Policy(autonomy=autonomy, actions={"restart": "auto"})
+    # NOW is Saturday 02:19Z, inside the window; a day later it is outside.
+    for now in (NOW, datetime(2026, 3, 15, 12, tzinfo=UTC)):
+        assert decide("restart", with_window, now).decision == decide(
+            "restart", without, now).decision
+
+
+def test_autonomy_change_names_the_next_window_in_its_own_time_zone() -> None:
+    window = ChangeWindow(days=("mon", "tue"), start="09:00", end="16:00", tz="Europe/Berlin")
+    policy = Policy(autonomy="change", actions={"rollback": "approve"}, change_windows=(window,))
+    verdict = decide("rollback", policy, NOW)  # Saturday: next is Monday 09:00 CET = 08:00Z
+    assert "2026-03-16 08:00Z" in verdict.reason and "Europe/Berlin" in verdict.reason
+    assert "not this emergency move" in verdict.reason
