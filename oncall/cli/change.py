@@ -1,0 +1,247 @@
+"""`oncall recurring` and `oncall change propose`: from repeated incidents to a reviewed fix."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from oncall.cli.common import user_errors
+from oncall.cli.triage import OutputFormat
+from oncall.errors import InputError
+
+if TYPE_CHECKING:
+    from oncall.change.history import IncidentRecord
+    from oncall.change.recurrence import Recurrence
+
+app = typer.Typer(help="Propose reviewed changes that remove recurring causes.",
+                  no_args_is_help=True)
+
+HISTORY_HELP = "Past-incident records (folders or files; `oncall postmortem` writes them)."
+AUDIT_HELP = "The audit log (default: ~/.local/share/oncall/audit.jsonl)."
+
+
+def _now(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(UTC)
+    from oncall.sources.fields import parse_rfc3339
+
+    parsed = parse_rfc3339(value)
+    if parsed is None:
+        raise InputError("--now", f"{value!r} is not an RFC 3339 time")
+    return parsed
+
+
+def _history(paths: list[Path], audit: Path | None) -> list[IncidentRecord]:
+    from oncall.audit import AuditLog
+    from oncall.change.history import load_history
+
+    if audit is not None and not audit.exists():
+        raise InputError(str(audit), "no such audit log", field="--audit")
+    log = AuditLog(audit)
+    return load_history(paths, log if log.path.exists() else None)
+
+
+def recurring_command(
+    history: Annotated[list[Path], typer.Argument(help=HISTORY_HELP)],
+    audit: Annotated[Path | None, typer.Option("--audit", help=AUDIT_HELP)] = None,
+    days: Annotated[int, typer.Option("--days", min=1, help="Look back this many days.")] = 90,
+    min_count: Annotated[int, typer.Option("--min-count", min=2, help="Incidents per cluster.")]
+    = 2,
+    now: Annotated[str | None, typer.Option("--now", help="Evaluate at this time.")] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="text for people, json for machines.")
+    ] = OutputFormat.text,
+) -> None:
+    """Recurring causes (same service, same kind, alike causes), ranked by total impact."""
+    from oncall.change.recurrence import find_recurring
+
+    with user_errors():
+        records = _history(history, audit)
+        found = find_recurring(records, _now(now), days, min_count)
+    if output_format is OutputFormat.json:
+        body = {"records": len(records), "recurring": [_rec_dict(r) for r in found]}
+        sys.stdout.write(json.dumps(body, indent=2) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console()
+    if not found:
+        console.print(Text(f"no recurring cause among {len(records)} incident record(s) in "
+                           f"the last {days} days"))
+        return
+    table = Table(title=Text(f"{len(found)} recurring cause(s) in {len(records)} record(s)"),
+                  title_justify="left")
+    for name in ("cluster", "service", "kind", "n", "impact", "MTTR", "incidents"):
+        table.add_column(name, overflow="fold")
+    for rec in found:
+        impact = f"${rec.total_revenue:,.0f}, {rec.total_users:,.0f} users"
+        mttr = f"{rec.mean_minutes:.0f} min" if rec.mean_minutes is not None else "-"
+        table.add_row(Text(rec.id), Text(rec.service), Text(rec.kind), str(rec.count),
+                      Text(impact), mttr, Text(", ".join(i.id for i in rec.incidents)))
+    console.print(table)
+
+
+def _rec_dict(rec: Recurrence) -> dict[str, Any]:
+    return {"id": rec.id, "service": rec.service, "kind": rec.kind, "count": rec.count,
+            "total_minutes": round(rec.total_minutes, 1),
+            "mean_minutes": None if rec.mean_minutes is None else round(rec.mean_minutes, 1),
+            "total_revenue": rec.total_revenue, "total_users": rec.total_users,
+            "incidents": [{"id": i.id, "day": i.day.strftime("%Y-%m-%d"), "path": i.path,
+                           "root_cause": i.root_cause} for i in rec.incidents]}
+
+
+@app.command("propose")
+def propose(
+    target: Annotated[str, typer.Argument(help="A cluster id from `oncall recurring`, or an "
+                                          "incident record id.")],
+    history: Annotated[list[Path], typer.Option("--history", "-H", help=HISTORY_HELP)],
+    repo: Annotated[Path, typer.Option("--repo", help="The config / IaC git repository.")],
+    policy_file: Annotated[
+        Path | None, typer.Option("--policy", help="policy.yaml (autonomy, windows, approvers).")
+    ] = None,
+    set_values: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="FILE[#DOC]:dotted.path=VALUE instead of the built-in fix."),
+    ] = None,
+    base: Annotated[str, typer.Option("--base", help="Commit or branch to start from.")]
+    = "HEAD",
+    branch: Annotated[str | None, typer.Option("--branch", help="New branch name.")] = None,
+    push_remote: Annotated[
+        str | None, typer.Option("--push", help="Push the branch to this remote.")
+    ] = None,
+    github: Annotated[
+        str | None, typer.Option("--github", help="OWNER/REPO: open a PR (GITHUB_TOKEN).")
+    ] = None,
+    gitlab: Annotated[
+        str | None, typer.Option("--gitlab", help="PROJECT path: open an MR (GITLAB_TOKEN).")
+    ] = None,
+    api: Annotated[str | None, typer.Option("--api", help="Forge API base URL.")] = None,
+    audit: Annotated[Path | None, typer.Option("--audit", help=AUDIT_HELP)] = None,
+    days: Annotated[int, typer.Option("--days", min=1, help="History window in days.")] = 90,
+    now: Annotated[str | None, typer.Option("--now", help="Governance time (RFC 3339).")]
+    = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the diff; create nothing.")]
+    = False,
+) -> None:
+    """Draft the fix, commit it on a new branch, and open a pull request for review."""
+    from oncall.audit import AuditLog
+    from oncall.change import propose as p
+    from oncall.change.git import open_repo
+    from oncall.change.remedies import NoFix
+
+    with user_errors():
+        moment = _now(now)
+        policy = _policy(policy_file)
+        log = AuditLog(audit)
+        rec = _target(target, _history(history, None), moment, days)
+        try:
+            reason = p.check_governance(policy, moment)
+        except p.ChangeRefused as refused:
+            if not dry_run:
+                log.append("rejection", {"recurrence": rec.id, "reason": str(refused)},
+                           incident=rec.id)
+            raise
+        git_repo = open_repo(repo)
+        explicit = p.bind_explicit([p.parse_set(s, git_repo.root) for s in set_values or []],
+                                   git_repo, base)
+        try:
+            proposal = p.build_proposal(rec, git_repo, base, branch, explicit, policy)
+        except NoFix as missing:
+            raise InputError(str(repo), str(missing), field="--set") from None
+        typer.echo(f"{rec.id}: {proposal.fix.summary} ({reason})")
+        typer.echo(proposal.diff.rstrip("\n"))
+        if dry_run:
+            typer.echo("dry run: no branch, no commit, no pull request")
+            return
+        p.commit(git_repo, proposal)
+        p.record(log, "proposal", proposal, reason=reason)
+        typer.echo(f"committed {proposal.commit[:12] if proposal.commit else ''} on branch "
+                   f"{proposal.branch} (your checkout is untouched)")
+        _publish(git_repo, proposal, policy, push_remote, github, gitlab, api, log)
+
+
+def _publish(repo: Any, proposal: Any, policy: Any, push_remote: str | None,
+             github: str | None, gitlab: str | None, api: str | None, log: Any) -> None:
+    from oncall.change import propose as p
+    from oncall.change.git import push
+
+    forge = "github" if github else "gitlab" if gitlab else None
+    token_env = {"github": "GITHUB_TOKEN", "gitlab": "GITLAB_TOKEN"}.get(forge or "", "")
+    token = os.environ.get(token_env, "") if token_env else ""
+    remote = push_remote or ("origin" if forge and token else None)
+    if remote:
+        push(repo, remote, proposal.branch)
+        typer.echo(f"pushed {proposal.branch} to {remote}")
+    title, _, body = proposal.message.partition("\n")
+    if forge and token:
+        import httpx
+
+        from oncall.change import forge as f
+
+        with httpx.Client(timeout=20.0) as client:
+            if forge == "github":
+                opened = f.github_pull_request(
+                    client, str(github), token, head=proposal.branch, base=_base_name(repo),
+                    title=title, body=body.strip(), reviewers=list(policy.approver_groups),
+                    api=api or f.GITHUB_API)
+            else:
+                opened = f.gitlab_merge_request(
+                    client, str(gitlab), token, head=proposal.branch, base=_base_name(repo),
+                    title=title, body=body.strip(), api=api or f.GITLAB_API)
+        proposal.opened = opened
+        p.record(log, "note", proposal, opened=opened.url, number=opened.number,
+                 reviewers=list(opened.reviewers_requested))
+        typer.echo(f"opened {opened.url or f'#{opened.number}'}; reviewers requested: "
+                   f"{', '.join(opened.reviewers_requested) or 'none'}; oncall never merges")
+        return
+    if forge:
+        typer.echo(f"no {token_env} in the environment: open the pull request by hand")
+    typer.echo("---- pull request description ----")
+    typer.echo(proposal.message.rstrip("\n"))
+
+
+def _base_name(repo: Any) -> str:
+    name = str(repo.git("rev-parse", "--abbrev-ref", "HEAD")).strip()
+    return name if name and name != "HEAD" else "main"
+
+
+def _policy(path: Path | None) -> Any:
+    from oncall.model import Policy
+
+    if path is None:
+        return Policy()
+    from oncall.sources.policy import parse_policy
+    from oncall.sources.yamlsafe import safe_load
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(str(path), f"cannot be read ({exc.strerror})", field="--policy") from None
+    try:
+        body = safe_load(text)
+    except Exception as exc:  # any YAML failure is the same user error
+        raise InputError(str(path), f"is not valid YAML ({str(exc).splitlines()[0]})") from None
+    return parse_policy(body, str(path))
+
+
+def _target(target: str, records: list[IncidentRecord], now: datetime,
+            days: int) -> Recurrence:
+    from oncall.change.recurrence import Recurrence, find_recurring
+
+    for rec in find_recurring(records, now, days, min_count=2):
+        if rec.id == target:
+            return rec
+    for record in records:
+        if record.id == target:
+            return Recurrence(id=record.id, service=record.service, kind=record.kind,
+                              incidents=[record])
+    raise InputError(target, "is neither a recurring cluster (see `oncall recurring`) nor an "
+                     "incident record in the history", field="TARGET")
