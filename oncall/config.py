@@ -66,7 +66,7 @@ _INLINE_SECRETS = frozenset({
 })
 _TOP_KEYS = frozenset({
     "name", "window_minutes", "changes_hours", "step_seconds", "timeout_seconds", "retries",
-    "policy", "sources",
+    "policy", "sources", "llm", "executors",
 })
 DEFAULT_KINDS = ("Component", "Resource", "Group", "System")
 
@@ -155,6 +155,26 @@ def config_path(explicit: Path | None = None, env: Mapping[str, str] | None = No
         return Path(env["ONCALL_CONFIG"])
     base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base) / "oncall" / "oncall.yaml"
+
+
+def config_section(name: str, explicit: Path | None = None,
+                   env: Mapping[str, str] | None = None) -> dict[str, Any] | None:
+    """One top-level section (e.g. `llm`) of the configuration file, if there is a file.
+
+    For commands that do not need the live sources: a missing default file is simply no
+    configuration; a file named with `--config` or `$ONCALL_CONFIG` must exist.
+    """
+    env = os.environ if env is None else env
+    path = config_path(explicit, env)
+    if not path.exists() and explicit is None and not env.get("ONCALL_CONFIG"):
+        return None
+    raw = _read_yaml(path)
+    f = Fields(str(path))
+    doc = f.mapping(raw if raw is not None else {}, "")
+    section = doc.get(name)
+    if section is None:
+        return None
+    return f.mapping(section, name)
 
 
 def load_config(explicit: Path | None = None, env: Mapping[str, str] | None = None
