@@ -396,3 +396,4 @@ class Triage:
     missing: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     changes: list[Change] = field(default_factory=list)  # those the hypotheses name
+    policy: Policy | None = None  # what decided the remediations (None: the default)

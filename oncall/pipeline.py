@@ -50,10 +50,19 @@ def triage(
     extra_knowledge: list[KnowledgeDoc] | None = None,
     retriever_factory: RetrieverFactory = LexicalRetriever,
 ) -> Triage:
+    return load_and_triage(source, extra_knowledge, retriever_factory)[1]
+
+
+def load_and_triage(
+    source: Source,
+    extra_knowledge: list[KnowledgeDoc] | None = None,
+    retriever_factory: RetrieverFactory = LexicalRetriever,
+) -> tuple[Snapshot, Triage]:
+    """The snapshot too, for callers that act on it (executors need pods, changes)."""
     timer = _Timer()
     with timer.stage("load"):
         snap = source.snapshot()
-    return triage_snapshot(snap, extra_knowledge, retriever_factory, timer)
+    return snap, triage_snapshot(snap, extra_knowledge, retriever_factory, timer)
 
 
 def triage_snapshot(
@@ -90,6 +99,7 @@ def triage_snapshot(
         missing=list(snap.missing),
         timings=dict(timer.timings),
         changes=_named_changes(snap, corr.incidents),
+        policy=snap.policy,
     )
 
 

@@ -48,15 +48,22 @@ def triage(
         bool, typer.Option("--live", help="Pull from the sources in oncall.yaml instead.")
     ] = False,
     config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="oncall.yaml for --live.")
+        Path | None, typer.Option("--config", "-c", help="oncall.yaml (live sources, llm).")
     ] = None,
+    act: Annotated[
+        bool, typer.Option("--act", help="After the summary, pick a remediation and act on it "
+                           "through policy, confirmation and the executors (as `oncall act`).")
+    ] = False,
+    llm: Annotated[
+        bool, typer.Option("--llm", help="Also ask the configured LLM (oncall.yaml llm: or "
+                           "ONCALL_LLM_MODEL) for a cited narrative and a second opinion.")
+    ] = False,
 ) -> None:
     """Cluster the alerts into incidents, rank causes, find runbooks, propose safe moves."""
     from oncall.export import triage_to_dict
     from oncall.knowledge.select import choose_retriever, user_index_exists
     from oncall.knowledge.store import chroma_url
-    from oncall.pipeline import load_knowledge
-    from oncall.pipeline import triage as run_triage
+    from oncall.pipeline import load_and_triage, load_knowledge
     from oncall.sources import ScenarioSource
 
     with user_errors():
@@ -70,14 +77,32 @@ def triage(
             from oncall.sources.live import build_live_source
 
             with build_live_source(config) as source:
-                result = run_triage(source, extra_knowledge=extra, retriever_factory=factory)
+                snap, result = load_and_triage(source, extra, factory)
         else:
-            result = run_triage(ScenarioSource(scenario), extra_knowledge=extra,
-                                retriever_factory=factory)
+            snap, result = load_and_triage(ScenarioSource(scenario), extra, factory)
+        notes = None
+        if llm:
+            from oncall.config import config_section
+            from oncall.llm.assist import augment_triage
+            from oncall.llm.settings import LLMSettings
+
+            settings = LLMSettings.resolve(file_section=config_section("llm", config))
+            notes = augment_triage(result, settings, policy=result.policy, docs=extra)
     if output_format is OutputFormat.json:
-        body = json.dumps(triage_to_dict(result), indent=2, allow_nan=False)
+        doc = triage_to_dict(result)
+        if notes is not None:
+            doc["llm"] = notes.to_dict(result)
+        body = json.dumps(doc, indent=2, allow_nan=False)
         sys.stdout.write(body + "\n")
         return
     from oncall.cli.render import render_triage
 
     render_triage(result, evidence_lines=evidence, causes=causes)
+    if notes is not None:
+        from oncall.llm.show import render_llm_notes
+
+        render_llm_notes(notes, result)
+    if act:
+        from oncall.cli.act import ActOptions, interactive
+
+        raise typer.Exit(code=interactive(result, snap, ActOptions(scenario=scenario)))

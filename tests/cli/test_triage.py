@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from oncall.cli.main import app
-from tests.helpers import REPO, ScenarioFactory, alert
+from tests.helpers import EXAMPLES, REPO, ScenarioFactory, alert
 
 runner = CliRunner()
 
@@ -91,3 +92,26 @@ def test_live_needs_a_reachable_alertmanager_or_says_so(tmp_path: Path) -> None:
     assert "alertmanager" in result.stderr.lower() and len(result.stderr.strip().splitlines()) == 1
     both = runner.invoke(app, ["triage", str(tmp_path), "--live"])
     assert both.exit_code == 2 and "not both" in both.stderr
+
+
+def test_llm_without_a_model_stays_deterministic(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ONCALL_LLM_MODEL", raising=False)
+    plain = runner.invoke(app, ["triage", str(EXAMPLES / "bad-deploy-5xx"), "-f", "json"])
+    with_llm = runner.invoke(app, ["triage", str(EXAMPLES / "bad-deploy-5xx"), "-f", "json",
+                                   "--llm"])
+    assert with_llm.exit_code == 0, with_llm.stderr
+    body = json.loads(with_llm.stdout)
+    assert "no LLM model configured" in json.dumps(body["llm"])
+    strip = {"timings", "llm"}
+    assert {k: v for k, v in body.items() if k not in strip} == {
+        k: v for k, v in json.loads(plain.stdout).items() if k not in strip}
+
+
+def test_act_without_a_terminal_only_proposes_and_audits() -> None:
+    from oncall.audit import AuditLog
+
+    result = runner.invoke(app, ["triage", str(EXAMPLES / "bad-deploy-5xx"), "--act"])
+    assert result.exit_code == 0, result.stderr
+    assert "proposing only" in result.stdout
+    events = {r["event"] for r in AuditLog().records()}
+    assert events == {"proposal"}
