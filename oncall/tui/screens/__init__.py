@@ -1,0 +1,1 @@
+"""The dashboard's screens: incident list, incident view, noise, document, help, confirm."""

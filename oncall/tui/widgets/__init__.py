@@ -1,0 +1,1 @@
+"""The incident view's panes, one module each: they draw an incident and hold no state."""

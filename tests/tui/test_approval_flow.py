@@ -1,0 +1,129 @@
+"""The approval flow through the keyboard: deny stays deny, approve needs the target
+typed, auto is recorded as allowed; an executor, when given, gets only approvals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Static, TabbedContent
+
+from oncall.audit import AuditLog
+from oncall.model import Remediation
+from oncall.tui.app import DashboardApp
+from oncall.tui.approvals import Approval
+from oncall.tui.screens.confirm import ConfirmScreen
+from oncall.tui.screens.incident import IncidentScreen
+from tests.tui.builders import dashboard_data
+from tests.tui.conftest import drive, settle
+
+APPROVE, AUTO, DENY = 0, 1, 2  # rows of the fixture's remediation queue
+
+
+async def _queue_row(pilot: Pilot[None], row: int) -> None:
+    await pilot.press("enter", "5")
+    pilot.app.screen.query_one("#queue", DataTable).move_cursor(row=row)
+    await pilot.pause()
+
+
+def _state(pilot: Pilot[None], row: int) -> str:
+    return str(pilot.app.screen.query_one("#queue", DataTable).get_row_at(row)[-1])
+
+
+def test_deny_cannot_be_approved_and_says_why() -> None:
+    app = DashboardApp(data=dashboard_data())
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await _queue_row(pilot, DENY)
+        await pilot.press("a")
+        assert isinstance(pilot.app.screen, IncidentScreen)  # no confirmation offered
+        assert app.session.ledger.all() == []
+        assert "policy lists failover: deny" in app.notices[-1]
+        assert _state(pilot, DENY) == "blocked"
+
+    drive(app, scenario)
+
+
+def test_approve_needs_the_target_typed_in_a_modal() -> None:
+    app = DashboardApp(data=dashboard_data())
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await _queue_row(pilot, APPROVE)
+        await pilot.press("a")
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        await pilot.press(*"payments", "enter")  # the wrong name
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        assert "does not match" in str(pilot.app.screen.query_one("#mismatch", Static).content)
+        await pilot.press("escape")
+        assert isinstance(pilot.app.screen, IncidentScreen)
+        assert app.session.ledger.all() == [] and _state(pilot, APPROVE) == "proposed"
+
+        await pilot.press("a")
+        typed = pilot.app.screen.query_one("#typed", Input)
+        typed.value = ""
+        await pilot.press(*"checkout", "enter")
+        assert isinstance(pilot.app.screen, IncidentScreen)
+        (approval,) = app.session.ledger.all()
+        assert (approval.action, approval.target, approval.how) == (
+            "config_revert", "checkout", "approved")
+        assert _state(pilot, APPROVE) == "approved"
+        assert app.notices[-1].endswith(
+            "approved, no executor configured: run kubectl rollout undo "
+            "deployment/checkout -n shop yourself")
+
+    drive(app, scenario)
+
+
+def test_auto_is_recorded_without_a_confirmation() -> None:
+    app = DashboardApp(data=dashboard_data())
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await _queue_row(pilot, AUTO)
+        await pilot.press("a")
+        assert isinstance(pilot.app.screen, IncidentScreen)
+        (approval,) = app.session.ledger.all()
+        assert approval.how == "auto" and _state(pilot, AUTO) == "auto"
+        assert "auto by policy, no executor configured" in app.notices[-1]
+
+    drive(app, scenario)
+
+
+def test_a_from_another_tab_only_shows_the_queue() -> None:
+    app = DashboardApp(data=dashboard_data())
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("enter", "a")
+        assert pilot.app.screen.query_one(TabbedContent).active == "remediate"
+        assert app.session.ledger.all() == []
+
+    drive(app, scenario)
+
+
+class RecordingExecutor:
+    """Stands in for the executors to come: records what it was handed."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Approval, Remediation]] = []
+
+    def __call__(self, approval: Approval, remediation: Remediation) -> str:
+        self.calls.append((approval, remediation))
+        return f"ran {remediation.command}"
+
+
+def test_an_executor_gets_approvals_and_never_a_denied_move(tmp_path: Path) -> None:
+    executor = RecordingExecutor()
+    audit = AuditLog(tmp_path / "audit.jsonl", key=b"test", actor="tester")
+    app = DashboardApp(data=dashboard_data(), executor=executor, audit=audit)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await _queue_row(pilot, DENY)
+        await pilot.press("a")
+        pilot.app.screen.query_one("#queue", DataTable).move_cursor(row=AUTO)
+        await pilot.press("a")
+        await settle(pilot)
+        assert [r.action for _, r in executor.calls] == ["escalate"]
+        assert app.notices[-1] == "executor: ran page owner of checkout"
+
+    drive(app, scenario)
+    (record,) = list(audit.records())
+    assert record["event"] == "approval" and record["data"]["action"] == "escalate"

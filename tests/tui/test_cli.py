@@ -1,0 +1,115 @@
+"""`oncall dashboard`: bad input ends before the app starts; good input starts it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from oncall.cli.main import app
+from oncall.model import Snapshot
+from oncall.sources import ScenarioSource
+from oncall.tui.app import DashboardApp
+from oncall.tui.data import SourceLoader
+from tests.helpers import EXAMPLES, ScenarioFactory
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[DashboardApp]:
+    """Replaces `run` so the app is built but never takes over the terminal."""
+    apps: list[DashboardApp] = []
+    monkeypatch.setattr(DashboardApp, "run", lambda self, *a, **k: apps.append(self))
+    return apps
+
+
+def test_a_missing_scenario_is_one_line_and_exit_2(started: list[DashboardApp],
+                                                    tmp_path: Path) -> None:
+    result = runner.invoke(app, ["dashboard", str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "no such scenario directory" in result.stderr
+    assert started == []
+
+
+def test_malformed_alerts_never_reach_the_app(started: list[DashboardApp],
+                                              make_scenario: ScenarioFactory) -> None:
+    root = make_scenario(alerts='[{"labels": ')
+    result = runner.invoke(app, ["dashboard", str(root)])
+    assert result.exit_code == 2 and "alerts.json" in result.stderr
+    assert started == []
+
+
+def test_a_good_scenario_starts_the_app_with_a_loader(started: list[DashboardApp],
+                                                      tmp_path: Path) -> None:
+    audit = tmp_path / "audit.jsonl"
+    result = runner.invoke(app, ["dashboard", str(EXAMPLES / "checkout-latency"), "--lexical",
+                                 "--audit", str(audit)])
+    assert result.exit_code == 0, result.output
+    (dashboard,) = started
+    assert isinstance(dashboard.loader, SourceLoader)
+    assert dashboard.session.ledger.audit is not None
+    assert dashboard.session.ledger.audit.path == audit
+    data = dashboard.loader()  # the snapshot read up front is used, then re-read
+    assert data.triage.scenario == "checkout-latency" and data.triage.incidents
+    assert dashboard.loader().triage.stats == data.triage.stats
+
+
+def test_bad_input_exits_before_textual_is_imported(tmp_path: Path) -> None:
+    code = (
+        "import sys\nfrom typer.testing import CliRunner\nfrom oncall.cli.main import app\n"
+        f"r = CliRunner().invoke(app, ['dashboard', {str(tmp_path / 'nope')!r}])\n"
+        "assert r.exit_code == 2, r.output\nprint('textual' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
+
+
+class FakeLiveSource:
+    """What `build_live_source` returns, minus the network: a source and a context."""
+
+    def __init__(self) -> None:
+        self.closed = False
+        self.snapshots = 0
+
+    def snapshot(self) -> Snapshot:
+        self.snapshots += 1
+        return ScenarioSource(EXAMPLES / "checkout-latency").snapshot()
+
+    def __enter__(self) -> FakeLiveSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.closed = True
+
+
+def test_live_refreshes_through_the_app_and_closes_the_source(
+        started: list[DashboardApp], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import oncall.sources.live
+
+    fake = FakeLiveSource()
+    monkeypatch.setattr(oncall.sources.live, "build_live_source", lambda config: fake)
+    result = runner.invoke(app, ["dashboard", "--live", "--refresh", "15", "--lexical",
+                                 "--audit", str(tmp_path / "a.jsonl")])
+    assert result.exit_code == 0, result.output
+    (dashboard,) = started
+    assert dashboard.refresh_seconds == 15 and fake.snapshots == 0  # fetched in the app
+    assert fake.closed
+
+
+def test_live_without_a_configuration_is_one_line_and_exit_2(
+        started: list[DashboardApp], tmp_path: Path) -> None:
+    result = runner.invoke(app, ["dashboard", "--live", "--config", str(tmp_path / "no.yaml")])
+    assert result.exit_code == 2 and "no.yaml" in result.stderr
+    assert started == []
+
+
+def test_a_scenario_and_live_together_are_refused(started: list[DashboardApp]) -> None:
+    result = runner.invoke(app, ["dashboard", str(EXAMPLES / "checkout-latency"), "--live"])
+    assert result.exit_code == 2 and "not both" in result.stderr
+    assert started == []
