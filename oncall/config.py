@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from oncall.errors import InputError
+from oncall.model import Policy
 from oncall.sources.fields import Fields
 from oncall.sources.yamlsafe import safe_load
 
@@ -175,6 +176,29 @@ def config_section(name: str, explicit: Path | None = None,
     if section is None:
         return None
     return f.mapping(section, name)
+
+
+def user_policy(explicit: Path | None = None,
+                env: Mapping[str, str] | None = None) -> Policy | None:
+    """The policy file oncall.yaml names (`policy: path`), for commands on scenarios.
+
+    It is merged with a scenario's own policy.yaml, the stricter rule winning
+    (`oncall.remediate.policy.merge_policies`). No configuration file: None.
+    """
+    env = os.environ if env is None else env
+    path = config_path(explicit, env)
+    if not path.exists() and explicit is None and not env.get("ONCALL_CONFIG"):
+        return None
+    f = Fields(str(path))
+    doc = f.mapping(_read_yaml(path) or {}, "")
+    if doc.get("policy") is None:
+        return None
+    target = _relative(path, f.text(doc, "policy", ""))
+    if not target.is_file():
+        raise f.fail("policy", f"no such file {target}")
+    from oncall.sources.policy import read_policy_file
+
+    return read_policy_file(target)[1]
 
 
 def load_config(explicit: Path | None = None, env: Mapping[str, str] | None = None

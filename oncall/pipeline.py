@@ -18,6 +18,7 @@ from oncall.enrich import enrich
 from oncall.knowledge import KnowledgeQuery, LexicalRetriever, Retriever
 from oncall.model import Change, Incident, KnowledgeDoc, Policy, Snapshot, Triage
 from oncall.remediate import plan_incident
+from oncall.remediate.policy import merge_policies
 from oncall.sources import Source
 from oncall.sources.knowledge import load_knowledge_dir
 from oncall.topology import build_topology
@@ -57,11 +58,17 @@ def load_and_triage(
     source: Source,
     extra_knowledge: list[KnowledgeDoc] | None = None,
     retriever_factory: RetrieverFactory = LexicalRetriever,
+    user_policy: Policy | None = None,
 ) -> tuple[Snapshot, Triage]:
-    """The snapshot too, for callers that act on it (executors need pods, changes)."""
+    """The snapshot too, for callers that act on it (executors need pods, changes).
+
+    `user_policy` (from oncall.yaml) is merged into the snapshot's policy, the stricter
+    rule winning, before anything is planned or decided.
+    """
     timer = _Timer()
     with timer.stage("load"):
         snap = source.snapshot()
+        snap.policy = merge_policies(snap.policy, user_policy)
     return snap, triage_snapshot(snap, extra_knowledge, retriever_factory, timer)
 
 

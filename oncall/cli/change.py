@@ -215,21 +215,9 @@ def _base_name(repo: Any) -> str:
 
 def _policy(path: Path | None) -> Any:
     from oncall.model import Policy
+    from oncall.sources.policy import read_policy_file
 
-    if path is None:
-        return Policy()
-    from oncall.sources.policy import parse_policy
-    from oncall.sources.yamlsafe import safe_load
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(str(path), f"cannot be read ({exc.strerror})", field="--policy") from None
-    try:
-        body = safe_load(text)
-    except Exception as exc:  # any YAML failure is the same user error
-        raise InputError(str(path), f"is not valid YAML ({str(exc).splitlines()[0]})") from None
-    return parse_policy(body, str(path))
+    return Policy() if path is None else read_policy_file(path)[1]
 
 
 def _target(target: str, records: list[IncidentRecord], now: datetime,

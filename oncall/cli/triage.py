@@ -79,7 +79,10 @@ def triage(
             with build_live_source(config) as source:
                 snap, result = load_and_triage(source, extra, factory)
         else:
-            snap, result = load_and_triage(ScenarioSource(scenario), extra, factory)
+            from oncall.config import user_policy
+
+            snap, result = load_and_triage(ScenarioSource(scenario), extra, factory,
+                                           user_policy(config))
         notes = None
         if llm:
             from oncall.config import config_section

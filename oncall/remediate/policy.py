@@ -11,6 +11,7 @@ Every decision carries the chain of rules that produced it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from oncall.model import ACTIONS, Freeze, Policy, PolicyDecision
@@ -72,3 +73,40 @@ def _window_note(policy: Policy, now: datetime) -> str:
     start, window = upcoming
     return (f"change windows bound the permanent fix, not this emergency move; next opens "
             f"{start:%Y-%m-%d %H:%M}Z ({describe(window)})")
+
+
+_AUTONOMY_ORDER = ("assist", "execute", "change")
+_DECISION_ORDER = ("auto", "approve", "deny")
+
+
+def merge_policies(scenario: Policy | None, user: Policy | None) -> Policy | None:
+    """The service's policy.yaml and the user's oncall.yaml policy, the stricter rule winning.
+
+    Governance only ever tightens when two sources speak: the lower autonomy, for each
+    action the stricter decision (deny over approve over auto), every freeze of both,
+    the larger approver count and every approver group. Change windows are the user's
+    when the user sets any (an organisation-wide calendar), else the service's.
+    """
+    if scenario is None or user is None:
+        return user if scenario is None else scenario
+    autonomy = min(scenario.autonomy, user.autonomy, key=_rank(_AUTONOMY_ORDER))
+    actions = dict(scenario.actions)
+    for action, decision in user.actions.items():
+        current = actions.get(action)
+        actions[action] = decision if current is None else max(
+            current, decision, key=_rank(_DECISION_ORDER))
+    return Policy(
+        autonomy=autonomy,
+        actions=actions,
+        freezes=tuple(dict.fromkeys((*scenario.freezes, *user.freezes))),
+        change_windows=user.change_windows or scenario.change_windows,
+        approvers_min=max(scenario.approvers_min, user.approvers_min),
+        approver_groups=tuple(dict.fromkeys((*scenario.approver_groups,
+                                             *user.approver_groups))),
+    )
+
+
+def _rank(order: tuple[str, ...]) -> Callable[[str], int]:
+    """Unknown values rank as the strictest, so a typo can never loosen governance."""
+    return lambda value: order.index(value) if value in order else (
+        -1 if order is _AUTONOMY_ORDER else len(order))

@@ -115,3 +115,21 @@ def test_act_without_a_terminal_only_proposes_and_audits() -> None:
     assert "proposing only" in result.stdout
     events = {r["event"] for r in AuditLog().records()}
     assert events == {"proposal"}
+
+
+def test_the_users_policy_in_oncall_yaml_tightens_decisions(tmp_path: Path) -> None:
+    scenario = EXAMPLES / "bad-deploy-5xx"
+    plain = json.loads(runner.invoke(app, ["triage", str(scenario), "-f", "json"]).stdout)
+    assert any(r["decision"] != "deny" for i in plain["incidents"] for r in i["remediations"]
+               if r["action"] == "rollback")
+    (tmp_path / "org-policy.yaml").write_text("autonomy: assist\nactions: {rollback: deny}\n")
+    (tmp_path / "oncall.yaml").write_text("policy: org-policy.yaml\n")
+    result = runner.invoke(app, ["triage", str(scenario), "-f", "json", "--config",
+                                 str(tmp_path / "oncall.yaml")])
+    assert result.exit_code == 0, result.stderr
+    moves = [r for i in json.loads(result.stdout)["incidents"] for r in i["remediations"]]
+    assert {r["decision"] for r in moves if r["action"] == "rollback"} == {"deny"}
+    assert "auto" not in {r["decision"] for r in moves}
+    (tmp_path / "oncall.yaml").write_text("policy: nowhere.yaml\n")
+    bad = runner.invoke(app, ["triage", str(scenario), "--config", str(tmp_path / "oncall.yaml")])
+    assert bad.exit_code == 2 and "policy" in bad.stderr and "nowhere.yaml" in bad.stderr

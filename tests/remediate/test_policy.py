@@ -89,3 +89,31 @@ def test_autonomy_change_names_the_next_window_in_its_own_time_zone() -> None:
     verdict = decide("rollback", policy, NOW)  # Saturday: next is Monday 09:00 CET = 08:00Z
     assert "2026-03-16 08:00Z" in verdict.reason and "Europe/Berlin" in verdict.reason
     assert "not this emergency move" in verdict.reason
+
+
+def test_merging_the_users_policy_only_tightens() -> None:
+    from datetime import UTC, datetime
+
+    from oncall.model import ChangeWindow, Freeze, Policy
+    from oncall.remediate.policy import merge_policies
+
+    freeze = Freeze(datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 2, tzinfo=UTC), "q")
+    window = ChangeWindow(("mon",), "09:00", "12:00", "UTC")
+    service = Policy(autonomy="change", actions={"restart": "auto", "scale": "auto",
+                                                 "rollback": "deny"},
+                     approvers_min=1, approver_groups=("group:payments",))
+    user = Policy(autonomy="execute", actions={"scale": "approve", "rollback": "auto",
+                                               "failover": "deny"},
+                  freezes=(freeze,), change_windows=(window,), approvers_min=2,
+                  approver_groups=("group:sre",))
+    merged = merge_policies(service, user)
+    assert merged is not None
+    assert merged.autonomy == "execute"
+    assert merged.actions == {"restart": "auto", "scale": "approve", "rollback": "deny",
+                              "failover": "deny"}
+    assert merged.freezes == (freeze,) and merged.change_windows == (window,)
+    assert (merged.approvers_min, merged.approver_groups) == (2, ("group:payments",
+                                                                  "group:sre"))
+    assert merge_policies(None, user) is user and merge_policies(service, None) is service
+    assert merge_policies(Policy(autonomy="assist"), Policy(autonomy="change")).autonomy \
+        == "assist"

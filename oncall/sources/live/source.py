@@ -17,19 +17,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from oncall.errors import InputError, SourceUnavailable
-from oncall.model import Policy, Snapshot
+from oncall.model import Snapshot
 from oncall.sources.alerts import parse_alerts
 from oncall.sources.catalog import parse_catalog
 from oncall.sources.changes import parse_changes
 from oncall.sources.live.base import PART_FILES, Connector, Window
 from oncall.sources.logs import parse_logs
 from oncall.sources.metrics import parse_metrics
-from oncall.sources.policy import parse_policy
+from oncall.sources.policy import read_policy_file
 from oncall.sources.traces import parse_traces
-from oncall.sources.yamlsafe import safe_load
 
 _PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "alerts": parse_alerts,
@@ -95,7 +92,7 @@ class LiveSource:
         for part in parts:
             self._capture_part(capture, part, window)
         if self.policy is not None:
-            capture.policy_text, snap.policy = _read_policy(self.policy)
+            capture.policy_text, snap.policy = read_policy_file(self.policy)
         elif "policy" not in snap.missing:
             snap.missing.append("policy: none configured")
         return capture
@@ -172,17 +169,3 @@ def _merge(part: str, bodies: list[Any]) -> Any:
     if part == "changes":
         return {"changes": [c for body in bodies for c in body["changes"]]}
     return bodies[0]
-
-
-def _read_policy(path: Path) -> tuple[str, Policy]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(str(path), f"cannot be read ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise InputError(str(path), "is not UTF-8") from None
-    try:
-        body = safe_load(text)
-    except (yaml.YAMLError, RecursionError, ValueError) as exc:
-        raise InputError(str(path), f"invalid YAML: {str(exc).splitlines()[0]}") from None
-    return text, parse_policy(body, str(path))
