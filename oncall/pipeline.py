@@ -84,7 +84,8 @@ def triage_snapshot(
         corr = correlate(snap.alerts, snap.now, topology, snap.spans)
     with timer.stage("analyze"):
         for incident in corr.incidents:
-            incident.hypotheses = analyze_incident(incident, snap, topology)
+            others = [i for i in corr.incidents if i is not incident]
+            incident.hypotheses = analyze_incident(incident, snap, topology, others)
     with timer.stage("retrieve"):
         docs = _unique_docs([*snap.knowledge, *(extra_knowledge or [])])
         wants_index = getattr(retriever_factory, "searches_user_index", False)

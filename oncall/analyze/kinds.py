@@ -32,6 +32,8 @@ class KindEvidence:
     latency: float = 0.0  # its own self-time shift
     network: float = 0.0  # time on the wire of its calls
     saturation: float = 0.0  # CPU / memory / saturation series
+    saturation_peak: float = 0.0  # the level they reached, 0..1
+    load: float = 0.0  # the rise of its request rate, 0..1 (1 = doubled or more)
     errors_metric: float = 0.0
     latency_metric: float = 0.0
     logs: float = 0.0
@@ -51,6 +53,22 @@ def hints_of(text: str) -> set[str]:
     return out
 
 
+FULL = 0.85  # a resource this busy has no headroom left
+MORE_LOAD = 0.5  # half as many requests again
+
+
+def _saturated(ev: KindEvidence) -> bool:
+    """Whether a CPU / memory rise reads as too little capacity rather than slow code.
+
+    A slow code path burns more CPU per request too, so a rise alone says little: the
+    resource must have run out of headroom, or the load must have grown. Without a
+    known level (a series that is not a ratio) the rise is taken at its word.
+    """
+    if ev.saturation_peak > 1.0:
+        return True
+    return ev.saturation_peak >= FULL or ev.load >= MORE_LOAD
+
+
 def kind_without_change(ev: KindEvidence) -> str:
     """The likeliest kind when no change explains the anomaly.
 
@@ -64,7 +82,7 @@ def kind_without_change(ev: KindEvidence) -> str:
         return "cert"
     if ev.dependency:
         return "dependency"
-    if "capacity" in ev.hints or ev.saturation >= 0.3:
+    if "capacity" in ev.hints or (ev.saturation >= 0.3 and _saturated(ev)):
         return "capacity"
     own_errors = max(ev.origin, ev.errors_metric, ev.logs * 0.5)
     wire = max(ev.network, ev.as_peer if "network" in ev.hints else 0.0)

@@ -25,6 +25,10 @@ TEMPLATE_CHARS = 240  # long enough to keep the peer a message names near its en
 ERROR_LEVELS = frozenset({"error", "err", "fatal", "critical", "crit", "panic", "emerg", "alert"})
 
 
+MIN_BASELINE_SECONDS = 60.0  # a shorter stretch before the onset gives no usable rate
+RECENT_GUARD_SECONDS = 120.0  # alerts lag the fault: lines this close before count as recent
+
+
 @dataclass(slots=True)
 class LogFindings:
     errors_recent: Counter[str] = field(default_factory=Counter)
@@ -32,6 +36,22 @@ class LogFindings:
     templates: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     pods: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     trace_ids: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    before_seconds: float = 0.0  # how long the lines before the onset cover
+    recent_seconds: float = 0.0
+
+    def excess(self, service: str) -> float:
+        """Error lines since the onset beyond what the service logged at its earlier rate.
+
+        A service that logs the same error all the time (a known bad request, a noisy
+        handler) explains nothing new; one whose error rate jumped does. Without a
+        minute of lines before the onset there is no rate to compare with, and every
+        recent line counts.
+        """
+        recent = self.errors_recent.get(service, 0)
+        if self.before_seconds < MIN_BASELINE_SECONDS or not recent:
+            return float(recent)
+        rate = self.errors_before.get(service, 0) / self.before_seconds
+        return max(0.0, recent - rate * max(self.recent_seconds, 1.0))
 
 
 def template_of(line: str) -> str:
@@ -47,13 +67,19 @@ def analyze_logs(
     """Counts error lines per service; a line without a service borrows its trace's."""
     found = LogFindings()
     span_service = span_service or {}
+    split = onset_ts - RECENT_GUARD_SECONDS
+    if lines:
+        first = min(line.timestamp for line in lines)
+        last = max(line.timestamp for line in lines)
+        found.before_seconds = max(0.0, split - first)
+        found.recent_seconds = max(0.0, last - max(split, first))
     for line in lines:
         if line.level not in ERROR_LEVELS:
             continue
         service = line.service or (span_service.get(line.trace_id) if line.trace_id else None)
         if not service:
             continue
-        if line.timestamp < onset_ts - 120:
+        if line.timestamp < split:
             found.errors_before[service] += 1
             continue
         found.errors_recent[service] += 1

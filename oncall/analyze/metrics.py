@@ -15,7 +15,9 @@ from oncall.model import MetricSeries
 BAD_WHEN_HIGH = {
     "latency_p95_seconds": "latency",
     "latency_p99_seconds": "latency",
-    "client_latency_p95_seconds": "latency",
+    # what a service waits for on the calls it makes: the callees' latency plus the
+    # path to them, so it points below the service rather than at its own code
+    "client_latency_p95_seconds": "downstream",
     "error_ratio": "errors",
     "cpu_utilization": "saturation",
     "memory_utilization": "saturation",
@@ -85,6 +87,12 @@ def _series_anomaly(
 
     A pod that started inside the window (a rollout, a scale-up) has no history of its
     own; the baseline of its service's other pods for the same signal stands in.
+
+    A sample counts only when it also leaves the range the baseline itself spanned:
+    median and MAD ignore the baseline's spikes, so a spiky series (a p95 over a
+    handful of requests, a periodic batch) would otherwise look anomalous every time
+    it spikes again. A value the series already reached before the onset is its
+    normal behaviour, not something new.
     """
     lo, hi = _window(onset_ts)
     base = [v for t, v in series.samples if lo <= t < hi]
@@ -98,10 +106,12 @@ def _series_anomaly(
     high_bad = series.name in BAD_WHEN_HIGH
     scale = max(mad, abs(med) * 0.05, _floor(series.name))
     scored = [(t, (v - med) / scale if high_bad else abs(v - med) / scale, v) for t, v in recent]
+    lowest, highest = min(base), max(base)
     onset: float | None = None
     peak_z, peak_v, hits = 0.0, med, 0
     for t, z, v in scored:
-        if z >= Z_ANOMALY and _material(series.name, med, v):
+        new_level = v > highest if high_bad else (v > highest or v < lowest)
+        if z >= Z_ANOMALY and new_level and _material(series.name, med, v):
             hits += 1
             onset = t if onset is None else onset
             if z > peak_z:

@@ -11,6 +11,8 @@ Every score comes with the sentences that justify it.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from oncall.analyze.blame import CallBlame, blame_calls
 from oncall.analyze.changes import ChangeScore, score_change
 from oncall.analyze.kinds import KindEvidence, hints_of, kind_without_change
-from oncall.analyze.logs import LogFindings, analyze_logs
+from oncall.analyze.logs import MIN_BASELINE_SECONDS, LogFindings, analyze_logs
 from oncall.analyze.metrics import SignalAnomaly, analyze_metrics
 from oncall.analyze.traces import TraceFindings, analyze_traces, quantile
 from oncall.model import Hypothesis, Incident, Snapshot
@@ -32,6 +34,7 @@ CHANGE_KIND_TO_CAUSE = {"scale": "capacity"}
 ABSOLUTE_HALF_MS = 150.0  # a rise of this many ms counts half
 MS_FLOOR = 25.0  # a rise from 2 ms to 26 ms is not a tenfold problem
 CONTEXT_SIGNALS = frozenset({"request_rate"})  # load explains, it does not indict
+ELSEWHERE_WEIGHT = 0.35  # a candidate whose own alerts form another incident
 
 
 @dataclass(slots=True)
@@ -46,11 +49,14 @@ class Evidence:
     network: float = 0.0
     metric: float = 0.0
     saturation: float = 0.0
+    saturation_peak: float = 0.0  # the highest CPU / memory / saturation level reached
+    load: float = 0.0  # how much its request rate rose
     errors_metric: float = 0.0
     latency_metric: float = 0.0
     logs: float = 0.0
     mention: float = 0.0
     alerted: bool = False
+    elsewhere: str | None = None  # the other incident its own alerts were grouped into
     dependency: bool = False
     wire_in: bool = False  # its network evidence is on the calls into it
     anomalous_callees: list[str] = field(default_factory=list)
@@ -72,7 +78,8 @@ class Evidence:
         return KindEvidence(
             dependency=self.dependency, origin=self.origin - self.as_peer,
             as_peer=self.as_peer, latency=self.latency, network=self.network,
-            saturation=self.saturation, errors_metric=self.errors_metric,
+            saturation=self.saturation, saturation_peak=self.saturation_peak,
+            load=self.load, errors_metric=self.errors_metric,
             latency_metric=self.latency_metric, logs=self.logs, mention=self.mention,
             hints=set(self.hints),
         )
@@ -87,9 +94,13 @@ class Signals:
     metrics: dict[str, list[SignalAnomaly]] | None
     logs: LogFindings | None
     observed: set[str] = field(default_factory=set)
+    stores: set[str] = field(default_factory=set)  # services whose spans are statements
 
 
-def analyze_incident(incident: Incident, snap: Snapshot, topology: Topology) -> list[Hypothesis]:
+def analyze_incident(
+    incident: Incident, snap: Snapshot, topology: Topology, others: Sequence[Incident] = (),
+) -> list[Hypothesis]:
+    """Ranked causes of one incident; `others` are the incidents paged beside it."""
     onset = incident.started_at
     metrics = analyze_metrics(snap.metrics, onset.timestamp()) if snap.metrics else None
     traces = None
@@ -105,6 +116,7 @@ def analyze_incident(incident: Incident, snap: Snapshot, topology: Topology) -> 
         metrics=metrics,
         logs=None,
         observed=_observed(snap),
+        stores=_stores(snap),
     )
     if snap.logs:
         span_service = {s.trace_id: s.service for s in snap.spans or () if s.error}
@@ -115,6 +127,7 @@ def analyze_incident(incident: Incident, snap: Snapshot, topology: Topology) -> 
         c: _evidence(c, incident, signals, snap, topology, candidates, spread) for c in candidates
     }
     _place(evidence, topology, traces)
+    _paged_elsewhere(evidence, incident, others)
     hypotheses: list[Hypothesis] = []
     for ev in evidence.values():
         hypotheses.extend(_hypotheses_for(ev, snap, topology, onset))
@@ -176,7 +189,7 @@ def _evidence(
         ev.alerted = True
         names = sorted({a.name for a in own})
         ev.lines.append(f"{len(own)} alert(s) on {service} itself: {', '.join(names)}")
-    ev.dependency = _is_dependency(service, snap, signals.traces)
+    ev.dependency = _is_dependency(service, snap, signals.traces, signals.stores)
     _trace_evidence(ev, signals.traces, signals.blame, candidates)
     _metric_evidence(ev, signals.metrics, spread)
     _log_evidence(ev, signals.logs, candidates)
@@ -184,19 +197,44 @@ def _evidence(
     return ev
 
 
-def _is_dependency(service: str, snap: Snapshot, traces: TraceFindings | None) -> bool:
-    """A catalog Resource, or a peer that callers reach but that records no spans.
+def _is_dependency(
+    service: str, snap: Snapshot, traces: TraceFindings | None, stores: set[str]
+) -> bool:
+    """A catalog Resource, a peer that records no spans, or one that only runs statements.
 
     Databases, caches, queues and third parties are what a platform team fails over;
     when the catalog is missing, a callee that never shows a span of its own while its
-    callers trace their calls to it is one of them.
+    callers trace their calls to it is one of them, and so is one whose own spans are
+    all queries and commands (an instrumented database) rather than requests.
     """
     entity = snap.catalog.get(service) if snap.catalog else None
     if entity is not None:
         return entity.kind == "Resource"
+    if service in stores:
+        return True
     if traces is None or service in traces.traced:
         return False
     return any(peer == service for _, peer in traces.edges)
+
+
+_STATEMENT = re.compile(
+    r"^(select|insert|update|delete|upsert|merge|begin|commit|rollback|call|"
+    r"get|set|del|mget|mset|hget|hset|hgetall|incr|expire|lpush|rpush|zadd|eval|"
+    r"publish|produce|consume|poll|find|aggregate)\s+(?!https?:)[^/\s].*$",
+    re.IGNORECASE,
+)
+STORE_SHARE = 0.9
+
+
+def _stores(snap: Snapshot) -> set[str]:
+    """Services whose spans are (almost) all datastore statements: SELECT, GET key, ..."""
+    total: dict[str, int] = {}
+    statements: dict[str, int] = {}
+    for span in snap.spans or ():
+        total[span.service] = total.get(span.service, 0) + 1
+        if _STATEMENT.match(span.operation):
+            statements[span.service] = statements.get(span.service, 0) + 1
+    return {s for s, n in total.items() if n >= 3 and statements.get(s, 0) >= STORE_SHARE * n}
 
 
 def _observed(snap: Snapshot) -> set[str]:
@@ -315,6 +353,9 @@ def _metric_evidence(
 ) -> None:
     if not metrics:
         return
+    for anomaly in metrics.get(ev.service, []):
+        if anomaly.signal in CONTEXT_SIGNALS and anomaly.peak > anomaly.baseline:
+            ev.load = max(ev.load, _clamp(anomaly.peak / max(anomaly.baseline, 1e-9) - 1.0))
     for anomaly in metrics.get(ev.service, [])[:4]:
         if anomaly.signal in CONTEXT_SIGNALS:
             continue
@@ -322,14 +363,15 @@ def _metric_evidence(
         family = anomaly.family
         if family == "saturation":
             ev.saturation = max(ev.saturation, strength)
+            ev.saturation_peak = max(ev.saturation_peak, anomaly.peak)
         elif family == "errors":
             ev.errors_metric = max(ev.errors_metric, strength)
         elif family == "latency":
             ev.latency_metric = max(ev.latency_metric, strength)
-        if family != "other":
-            ev.metric = max(ev.metric, strength)
-        else:
+        if family in ("other", "downstream"):
             ev.metric = max(ev.metric, strength * 0.5)
+        else:
+            ev.metric = max(ev.metric, strength)
         onset = datetime.fromtimestamp(anomaly.onset, UTC) if anomaly.onset else None
         if onset and (ev.onset is None or onset < ev.onset):
             ev.onset = onset
@@ -353,11 +395,17 @@ def _log_evidence(ev: Evidence, logs: LogFindings | None, candidates: list[str])
     count = logs.errors_recent.get(ev.service, 0)
     if not count:
         return
-    peak = max(logs.errors_recent.get(c, 0) for c in candidates) or 1
-    ev.logs = count / peak
+    excess = logs.excess(ev.service)
+    peak = max(logs.excess(c) for c in candidates) or 1.0
+    ev.logs = excess / peak
     templates = logs.templates[ev.service].most_common(2)
     ev.lines.append(f"{count} error log lines from {ev.service}; top: \"{templates[0][0][:120]}\""
                     if templates else f"{count} error log lines from {ev.service}")
+    before = logs.errors_before.get(ev.service, 0)
+    if before and logs.before_seconds >= MIN_BASELINE_SECONDS:
+        ev.lines.append(
+            f"{before} such lines in the {logs.before_seconds / 60:.0f} min before the onset: "
+            + ("its error rate jumped" if excess >= 0.5 * count else "mostly its usual rate"))
     for template, _ in templates:
         ev.hints.update(hints_of(template))
 
@@ -376,6 +424,7 @@ def _mention_evidence(ev: Evidence, signals: Signals, topology: Topology) -> Non
         return
     hits = total = 0
     naming: set[str] = set()
+    said: set[str] = set()
     for caller in sorted(callers):
         counters = []
         if signals.traces:
@@ -390,9 +439,13 @@ def _mention_evidence(ev: Evidence, signals: Signals, topology: Topology) -> Non
                 if name in message.lower():
                     hits += n
                     naming.add(caller)
+                    said.update(hints_of(message))
     if hits and (len(naming) > 1 or len(callers) == 1):
         ev.mention = _clamp(hits / max(total, 1) * 1.5)
         ev.lines.append(f"{hits} error messages of its callers name {ev.service}")
+        # What the callers say about it ("connection reset ... calling auth", "x509 ...
+        # calling ledger") describes the failure from the side that saw it.
+        ev.hints.update(said)
 
 
 def _place(
@@ -420,6 +473,29 @@ def _place(
             )
 
 
+def _paged_elsewhere(
+    evidence: dict[str, Evidence], incident: Incident, others: Sequence[Incident]
+) -> None:
+    """Mark candidates whose own alerts all went to another incident.
+
+    When two faults page at once, each culprit shows up as a candidate of the other
+    incident too (they share callers). Correlation already judged that its alerts form
+    a separate incident, so its anomaly is explained there and is weak evidence here.
+    """
+    for service, ev in evidence.items():
+        if ev.alerted:
+            continue
+        for other in sorted(others, key=lambda i: i.id):
+            names = sorted({a.name for a in other.alerts if a.service == service})
+            if names:
+                ev.elsewhere = other.id
+                ev.lines.append(
+                    f"its own alerts ({', '.join(names)}) belong to incident {other.id}, "
+                    "which explains its anomaly better than this one"
+                )
+                break
+
+
 def _base_score(ev: Evidence) -> float:
     """Weighted evidence; halved when something it calls is anomalous too.
 
@@ -435,6 +511,13 @@ def _base_score(ev: Evidence) -> float:
         + 0.15 * ev.mention
         + (0.05 if ev.alerted else 0.0)
     )
+    score = _own_score(ev, time, rest)
+    if ev.elsewhere is not None:
+        score *= ELSEWHERE_WEIGHT
+    return score
+
+
+def _own_score(ev: Evidence, time: float, rest: float) -> float:
     if not ev.anomalous_callees:
         return time + rest
     if ev.wire_in and ev.network >= ev.latency:
