@@ -67,7 +67,7 @@ _INLINE_SECRETS = frozenset({
 })
 _TOP_KEYS = frozenset({
     "name", "window_minutes", "changes_hours", "step_seconds", "timeout_seconds", "retries",
-    "policy", "sources", "llm", "executors",
+    "policy", "sources", "llm", "executors", "itsm",
 })
 DEFAULT_KINDS = ("Component", "Resource", "Group", "System")
 

@@ -19,8 +19,10 @@ from oncall.cli import eval as eval_cmd
 from oncall.cli import index as index_cmd
 from oncall.cli import model as model_cmd
 from oncall.cli import postmortem as postmortem_cmd
+from oncall.cli import report as report_cmd
 from oncall.cli import search as search_cmd
 from oncall.cli import snapshot as snapshot_cmd
+from oncall.cli import ticket as ticket_cmd
 from oncall.cli import triage as triage_cmd
 from oncall.cli import watch as watch_cmd
 
@@ -46,7 +48,10 @@ app.add_typer(model_cmd.app, name="model")
 app.add_typer(audit_cmd.app, name="audit")
 app.command(name="recurring")(change_cmd.recurring_command)
 app.add_typer(change_cmd.app, name="change")
+app.add_typer(ticket_cmd.app, name="ticket")
+app.command(name="report")(report_cmd.report_command)
 app.command(name="eval")(eval_cmd.eval_command)
+
 
 def _version(value: bool) -> None:
     if value:
