@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from oncall.remediate.session import ActOutcome, Confirmation, ConfirmRequest, Verifier
     from oncall.remediate.verify_loop import MetricsReader
 
-EXECUTORS_FILE = "executors.yaml"  # in the user's config dir, when no --executor-config
 FAILED = {"denied", "refused", "failed", "undone", "unverified"}
 
 
@@ -247,41 +246,25 @@ def _prompt(console: Console, ask: Callable[[str], str],
 
 
 def _executor_config(options: ActOptions, console: Console) -> ExecutorConfig:
-    from oncall.remediate.executors import ExecutorConfig, load_executor_config
-    from oncall.xdg import config_dir
+    from oncall.remediate.executors import ExecutorConfig
+    from oncall.remediate.setup import find_executor_config
 
-    path = options.executor_config
-    if path is None and (config_dir() / EXECUTORS_FILE).is_file():
-        path = config_dir() / EXECUTORS_FILE
-    if path is None:
-        from oncall.config import config_path, config_section
-        from oncall.remediate.executors.config import parse_executor_config
-
-        section = config_section("executors")
-        if section is not None:
-            return parse_executor_config(section, str(config_path()))
-    if path is None:
+    config = find_executor_config(options.executor_config)
+    if config is None:
         console.print("No executor config (--executor-config): nothing can run; see "
                       "docs/action.md.")
         return ExecutorConfig()
-    return load_executor_config(path)
+    return config
 
 
 def _verifier(options: ActOptions, snap: Snapshot) -> Verifier:
-    from oncall.remediate.session import Verifier
-    from oncall.remediate.verify_loop import ReplayMetrics
+    from oncall.remediate.setup import make_verifier
 
     timeout = options.verify_minutes * 60 if options.verify_minutes else None
-    if options.reader is not None:
-        import time
-
-        return Verifier(options.reader, options.clock or time.time, options.sleep or time.sleep,
-                        options.poll_seconds, options.polls, timeout)
-    if options.scenario is None:
-        return Verifier(None, timeout_seconds=timeout)
-    replay = ReplayMetrics.from_scenario(options.scenario, snap.now.timestamp())
-    return Verifier(replay, replay.clock, replay.sleep, options.poll_seconds, options.polls,
-                    timeout)
+    return make_verifier(snap, scenario=options.scenario, reader=options.reader,
+                         clock=options.clock, sleep=options.sleep,
+                         poll_seconds=options.poll_seconds, polls=options.polls,
+                         timeout_seconds=timeout)
 
 
 def _report(console: Console, outcome: ActOutcome, path: Path) -> None:

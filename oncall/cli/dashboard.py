@@ -2,7 +2,10 @@
 
 Everything a user can get wrong is checked before the app starts, so it ends the way
 `oncall triage` does (one line, exit 2) instead of inside a full-screen app: the
-scenario is read, the `oncall.yaml` of `--live` and the audit key are validated.
+scenario is read, the `oncall.yaml` of `--live`, the executor config and the audit key
+are validated. Executors are found as for `oncall act` (`remediate.setup`), so both
+act through the same config; without any, the dashboard approves and the person runs
+the command.
 The first live fetch happens inside the app, in a worker, since a slow source must be
 a notice rather than a blank terminal. Textual is imported only after all that, inside
 this command, so `import oncall.cli.main` stays light.
@@ -31,8 +34,17 @@ def dashboard(
     ] = False,
     audit: Annotated[
         Path | None,
-        typer.Option("--audit", help="Audit log that records approvals (default: "
-                     "~/.local/share/oncall/audit.jsonl)."),
+        typer.Option("--audit", help="Audit log of every preview, approval, run and undo "
+                     "(default: ~/.local/share/oncall/audit.jsonl)."),
+    ] = None,
+    executor_config: Annotated[
+        Path | None, typer.Option("--executor-config", help="YAML with an executors: "
+                                  "section (default: ~/.config/oncall/executors.yaml, else "
+                                  "executors: in oncall.yaml).")
+    ] = None,
+    approved_by: Annotated[
+        list[str] | None, typer.Option("--approved-by", help="A further approver you attest "
+                                       "(repeatable), when policy needs several.")
     ] = None,
     live: Annotated[
         bool, typer.Option("--live", help="Pull from the sources in oncall.yaml instead.")
@@ -44,12 +56,13 @@ def dashboard(
         float, typer.Option(min=0, help="Seconds between --live refreshes (0: only on r).")
     ] = 30.0,
 ) -> None:
-    """Browse incidents, causes, runbooks and remediations; approve through policy."""
+    """Browse incidents, causes, runbooks and remediations; preview, approve, run, undo."""
     from oncall.audit import AuditLog
     from oncall.errors import OncallError
     from oncall.knowledge.select import choose_retriever
     from oncall.knowledge.store import chroma_url
     from oncall.pipeline import load_knowledge
+    from oncall.remediate.setup import find_executor_config, make_verifier
     from oncall.sources import ScenarioSource
     from oncall.tui.data import SourceLoader
 
@@ -59,6 +72,7 @@ def dashboard(
         extra = load_knowledge(knowledge or [])
         factory = choose_retriever(None, lexical=lexical, chroma_url=chroma_url())
         log = AuditLog(audit)  # a bad audit key file is an input error, before the app
+        executors = find_executor_config(executor_config, config)
         if scenario is not None:
             source = ScenarioSource(scenario)
             loader = SourceLoader(source, extra, factory, first=source.snapshot())
@@ -68,10 +82,16 @@ def dashboard(
             live_source = build_live_source(config)
 
     from oncall.tui.app import DashboardApp
+    from oncall.tui.runner import RemediationRunner
 
+    # A scenario's recording after `now` replays as the metrics after the action; live,
+    # no metrics reader is wired yet, so a run there ends unverified (and says so).
+    runner = None if executors is None else RemediationRunner(
+        executors, log, lambda snap: make_verifier(snap, scenario=scenario),
+        approved_by=approved_by or ())
     if scenario is not None:
-        DashboardApp(loader, audit=log).run()
+        DashboardApp(loader, audit=log, executor=runner).run()
         return
     with live_source:
         loader = SourceLoader(live_source, extra, factory)
-        DashboardApp(loader, audit=log, refresh_seconds=refresh or None).run()
+        DashboardApp(loader, audit=log, executor=runner, refresh_seconds=refresh or None).run()

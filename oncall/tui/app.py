@@ -25,8 +25,9 @@ from textual.worker import get_current_worker
 
 from oncall.audit import AuditLog
 from oncall.errors import OncallError
-from oncall.tui.approvals import ApprovalLedger, Executor
+from oncall.tui.approvals import ApprovalLedger
 from oncall.tui.data import DashboardData, Loader
+from oncall.tui.runner import RemediationRunner
 from oncall.tui.screens.base import DataScreen
 from oncall.tui.screens.help import HelpScreen
 from oncall.tui.screens.incidents import IncidentListScreen
@@ -54,7 +55,7 @@ class DashboardApp(App[None]):
         loader: Loader | None = None,
         *,
         data: DashboardData | None = None,
-        executor: Executor | None = None,
+        executor: RemediationRunner | None = None,
         audit: AuditLog | None = None,
         refresh_seconds: float | None = None,
         slow_after: float = SLOW_LOAD_SECONDS,
@@ -63,7 +64,10 @@ class DashboardApp(App[None]):
         if loader is None and data is None:
             raise ValueError("DashboardApp needs a loader, data, or both")
         self.loader = loader
-        self.session = Session(data=data, executor=executor, ledger=ApprovalLedger(audit))
+        # With executors the action loop writes the audit log (as for `oncall act`);
+        # without, the ledger records each approval there itself.
+        ledger = ApprovalLedger(audit if executor is None else None)
+        self.session = Session(data=data, runner=executor, ledger=ledger)
         self.notices: deque[str] = deque(maxlen=NOTICES_KEPT)
         self.refresh_seconds = refresh_seconds
         self.slow_after = slow_after
@@ -83,6 +87,10 @@ class DashboardApp(App[None]):
         """Shows a toast and keeps its text: toasts fade, `notices` keeps the last ones."""
         self.notices.append(f"{title}: {message}" if title else message)
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def on_unmount(self) -> None:
+        if self.session.runner is not None:
+            self.session.runner.close()
 
     def get_default_screen(self) -> Screen[None]:
         return IncidentListScreen(self.session)

@@ -6,18 +6,18 @@ target's name, so a stray key press cannot approve a rollback; `auto` is recorde
 allowed by policy. The ledger enforces this, not the screens, so no UI path can skip
 it.
 
-Nothing runs from here yet. An `Executor` is the seam for the executors to come: the
-app takes one (or none) and hands it each approval. With none, the approval is
-recorded and the person is told to run the command themselves.
-
-With an audit log, every approval is appended to it before it counts: if the record
-cannot be written, the approval is refused (an unaudited approval did not happen).
+Nothing runs from here. Without executors, the approval is recorded (in the audit log
+when the ledger has one: if the record cannot be written, the approval is refused, since
+an unaudited approval did not happen) and the person is told to run the command
+themselves. With executors (`runner.RemediationRunner`), an approval keeps the exact
+call the person was shown, and the action loop records it when the move runs, as
+`oncall act` does; that ledger has no audit log of its own.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal
 
 from oncall.audit import AuditLog
 from oncall.errors import OncallError
@@ -47,19 +47,16 @@ class Approval:
     command: str
     how: How
     reason: str  # the policy's reason, kept with the approval for the record
+    call: str = ""  # the exact call previewed and approved (with executors)
 
 
-class Executor(Protocol):
-    """Runs an approved remediation; returns a one-line outcome or raises OncallError."""
-
-    def __call__(self, approval: Approval, remediation: Remediation) -> str: ...
-
-
-def gate(remediation: Remediation) -> Gate:
+def gate(remediation: Remediation, needs_person: bool = False) -> Gate:
+    """`needs_person`: an `auto` move the loop would not run by policy alone (its call
+    cannot be undone, or its dry run failed) takes a typed confirmation too."""
     reason = remediation.reason or f"policy decision: {remediation.decision}"
-    if remediation.decision == "auto":
+    if remediation.decision == "auto" and not needs_person:
         return Gate("auto", reason)
-    if remediation.decision == "approve":
+    if remediation.decision in ("approve", "auto"):
         return Gate("confirm", reason, phrase=remediation.target)
     return Gate("refused", reason)
 
@@ -71,8 +68,9 @@ class ApprovalLedger:
         self.audit = audit
         self._approvals: dict[tuple[str, str, str], Approval] = {}
 
-    def approve(self, incident_id: str, remediation: Remediation, typed: str = "") -> Approval:
-        verdict = gate(remediation)
+    def approve(self, incident_id: str, remediation: Remediation, typed: str = "", *,
+                call: str = "", needs_person: bool = False) -> Approval:
+        verdict = gate(remediation, needs_person)
         if verdict.kind == "refused":
             raise ApprovalRefused(f"{remediation.action} {remediation.target} is "
                                   f"{remediation.decision or 'undecided'} by policy: "
@@ -82,7 +80,7 @@ class ApprovalLedger:
                                   f"to approve {remediation.action} {remediation.target}")
         how: How = "auto" if verdict.kind == "auto" else "approved"
         approval = Approval(incident_id, remediation.action, remediation.target,
-                            remediation.command, how, verdict.reason)
+                            remediation.command, how, verdict.reason, call)
         if self.audit is not None:
             self.audit.append("approval", {
                 "action": approval.action, "target": approval.target,
@@ -97,6 +95,10 @@ class ApprovalLedger:
 
     def all(self) -> list[Approval]:
         return list(self._approvals.values())
+
+    def withdraw(self, incident_id: str, remediation: Remediation) -> None:
+        """Forgets an approval once it was used or went stale (the call changed)."""
+        self._approvals.pop(_key(incident_id, remediation), None)
 
 
 def without_executor(approval: Approval) -> str:

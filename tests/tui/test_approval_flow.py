@@ -1,21 +1,17 @@
-"""The approval flow through the keyboard: deny stays deny, approve needs the target
-typed, auto is recorded as allowed; an executor, when given, gets only approvals."""
+"""The approval flow through the keyboard without executors: deny stays deny, approve
+needs the target typed, auto is recorded as allowed, and the person is told to run the
+command. With executors, see test_acting.py."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static, TabbedContent
 
-from oncall.audit import AuditLog
-from oncall.model import Remediation
 from oncall.tui.app import DashboardApp
-from oncall.tui.approvals import Approval
 from oncall.tui.screens.confirm import ConfirmScreen
 from oncall.tui.screens.incident import IncidentScreen
 from tests.tui.builders import dashboard_data
-from tests.tui.conftest import drive, settle
+from tests.tui.conftest import drive
 
 APPROVE, AUTO, DENY = 0, 1, 2  # rows of the fixture's remediation queue
 
@@ -97,33 +93,3 @@ def test_a_from_another_tab_only_shows_the_queue() -> None:
         assert app.session.ledger.all() == []
 
     drive(app, scenario)
-
-
-class RecordingExecutor:
-    """Stands in for the executors to come: records what it was handed."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[Approval, Remediation]] = []
-
-    def __call__(self, approval: Approval, remediation: Remediation) -> str:
-        self.calls.append((approval, remediation))
-        return f"ran {remediation.command}"
-
-
-def test_an_executor_gets_approvals_and_never_a_denied_move(tmp_path: Path) -> None:
-    executor = RecordingExecutor()
-    audit = AuditLog(tmp_path / "audit.jsonl", key=b"test", actor="tester")
-    app = DashboardApp(data=dashboard_data(), executor=executor, audit=audit)
-
-    async def scenario(pilot: Pilot[None]) -> None:
-        await _queue_row(pilot, DENY)
-        await pilot.press("a")
-        pilot.app.screen.query_one("#queue", DataTable).move_cursor(row=AUTO)
-        await pilot.press("a")
-        await settle(pilot)
-        assert [r.action for _, r in executor.calls] == ["escalate"]
-        assert app.notices[-1] == "executor: ran page owner of checkout"
-
-    drive(app, scenario)
-    (record,) = list(audit.records())
-    assert record["event"] == "approval" and record["data"]["action"] == "escalate"

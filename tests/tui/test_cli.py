@@ -20,8 +20,11 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def started(monkeypatch: pytest.MonkeyPatch) -> list[DashboardApp]:
-    """Replaces `run` so the app is built but never takes over the terminal."""
+def started(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[DashboardApp]:
+    """Replaces `run` so the app is built but never takes over the terminal; the user's
+    own config dir (an executors.yaml, an oncall.yaml) stays out of it."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("ONCALL_CONFIG", raising=False)
     apps: list[DashboardApp] = []
     monkeypatch.setattr(DashboardApp, "run", lambda self, *a, **k: apps.append(self))
     return apps
@@ -54,6 +57,7 @@ def test_a_good_scenario_starts_the_app_with_a_loader(started: list[DashboardApp
     assert isinstance(dashboard.loader, SourceLoader)
     assert dashboard.session.ledger.audit is not None
     assert dashboard.session.ledger.audit.path == audit
+    assert dashboard.session.runner is None  # no executors: approve, then run it yourself
     data = dashboard.loader()  # the snapshot read up front is used, then re-read
     assert data.triage.scenario == "checkout-latency" and data.triage.incidents
     assert dashboard.loader().triage.stats == data.triage.stats
@@ -112,4 +116,45 @@ def test_live_without_a_configuration_is_one_line_and_exit_2(
 def test_a_scenario_and_live_together_are_refused(started: list[DashboardApp]) -> None:
     result = runner.invoke(app, ["dashboard", str(EXAMPLES / "checkout-latency"), "--live"])
     assert result.exit_code == 2 and "not both" in result.stderr
+    assert started == []
+
+
+def test_executors_and_approvers_reach_the_runner(started: list[DashboardApp],
+                                                  tmp_path: Path) -> None:
+    config = tmp_path / "executors.yaml"
+    config.write_text("executors:\n  kubernetes: {dry_run: server, max_replicas: 9}\n")
+    audit = tmp_path / "audit.jsonl"
+    result = runner.invoke(app, ["dashboard", str(EXAMPLES / "alert-storm"), "--lexical",
+                                 "--audit", str(audit), "--executor-config", str(config),
+                                 "--approved-by", "bob", "--approved-by", "carol"])
+    assert result.exit_code == 0, result.output
+    (dashboard,) = started
+    run = dashboard.session.runner
+    assert run is not None and run.approved_by == ("bob", "carol")
+    assert run.config.kubernetes is not None and run.config.kubernetes.max_replicas == 9
+    assert run.audit.path == audit
+    assert dashboard.session.ledger.audit is None  # the action loop writes the audit log
+
+
+def test_executors_in_oncall_yaml_are_found_as_for_act(started: list[DashboardApp],
+                                                       tmp_path: Path) -> None:
+    home = tmp_path / "config" / "oncall"
+    home.mkdir(parents=True)
+    (home / "oncall.yaml").write_text("executors:\n  kubernetes: {dry_run: client}\n")
+    result = runner.invoke(app, ["dashboard", str(EXAMPLES / "alert-storm"), "--lexical"])
+    assert result.exit_code == 0, result.output
+    run = started[0].session.runner
+    assert run is not None and run.config.kubernetes is not None
+    assert run.config.kubernetes.dry_run == "client"
+
+
+def test_a_bad_executor_config_is_one_line_and_exit_2(started: list[DashboardApp],
+                                                      tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("executors:\n  kubernetes: {dry_run: maybe}\n")
+    result = runner.invoke(app, ["dashboard", str(EXAMPLES / "alert-storm"),
+                                 "--executor-config", str(bad)])
+    assert result.exit_code == 2
+    assert result.stderr == (f"oncall: {bad}: executors.kubernetes.dry_run: expected server "
+                             "or client\n")
     assert started == []

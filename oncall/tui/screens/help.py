@@ -22,7 +22,10 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ("incident", "1-6", "causes timeline topology knowledge remediate verify"),
     ("incident", "tab", "focus the tabs (left/right) or the pane"),
     ("knowledge", "enter", "open the runbook or past incident"),
+    ("remediate", "p", "preview: the exact call and its dry run"),
     ("remediate", "a", "approve the highlighted move (policy decides)"),
+    ("remediate", "x", "run it: execute, verify recovery, undo if it did not help"),
+    ("remediate", "u", "undo a move run from here"),
     ("document", "t", "table of contents"),
 )
 
@@ -45,6 +48,8 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text("Keys", style="bold"))
             yield Static(table)
             yield Static(Text(
-                "Policy decides: deny cannot be approved, approve needs the target typed, "
-                "auto is allowed as is. An approval is recorded (and audited); with no "
-                "executor configured you run the command yourself.", style="italic"))
+                "Policy decides: deny is never previewed or run, approve needs the target "
+                "typed (and policy's number of approvers), auto runs as is. With executors "
+                "every step goes through the same loop and audit log as `oncall act`; "
+                "without, an approval is recorded and you run the command yourself.",
+                style="italic"))

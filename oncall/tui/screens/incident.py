@@ -1,27 +1,23 @@
 """One incident: causes, timeline, topology, knowledge, remediation queue, verification.
 
 Six tabs rather than one long page, because at 80x24 the panes only fit one at a
-time; digits jump between them. Approving happens here: the highlighted remediation
-goes through the ledger (the policy decision the triage computed), with a typed
-confirmation for `approve`; an executor, when one is configured, gets the approval in
-a worker thread so a slow one cannot freeze the screen.
+time; digits jump between them. The Remediate tab's keys (`p` preview, `a` approve,
+`x` run, `u` undo) act on the highlighted move through `acting.RemediationActions`,
+which checks policy and hands executor calls to worker threads so nothing freezes.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import work
-from textual.app import ComposeResult
+from textual import on
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.notifications import SeverityLevel
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
-from oncall.errors import OncallError
 from oncall.model import Incident, Remediation
-from oncall.tui.approvals import Approval, Executor, gate, without_executor
+from oncall.tui.acting import RemediationActions
 from oncall.tui.screens.base import DataScreen
-from oncall.tui.screens.confirm import ConfirmScreen
 from oncall.tui.session import Session
 from oncall.tui.signals import verification_signals
 from oncall.tui.text import clean
@@ -44,6 +40,11 @@ class IncidentScreen(DataScreen):
         *(Binding(str(n), f"tab('{tab}')", tab, group=_TABS, key_display=str(n))
           for n, tab in enumerate(TABS, start=1)),
         Binding("a", "approve", "Approve"),
+        Binding("p", "preview", "Preview"),
+        Binding("x", "run", "Run"),
+        # Not in the footer (80 columns hold no more): the state line says when a
+        # move can be undone, and `?` lists it.
+        Binding("u", "undo", "Undo", show=False),
     ]
 
     def __init__(self, session: Session, incident_id: str) -> None:
@@ -72,7 +73,7 @@ class IncidentScreen(DataScreen):
             with TabPane("4 Knowledge", id="knowledge"):
                 yield KnowledgePane(incident.runbooks)
             with TabPane("5 Remediate", id="remediate"):
-                yield RemediationQueue(incident, self.session.ledger)
+                yield RemediationQueue(incident, self.session)
             with TabPane("6 Verify", id="verify"):
                 yield VerifyPane(verification_signals(incident, snap.metrics))
         yield Footer()
@@ -132,57 +133,54 @@ class IncidentScreen(DataScreen):
                 widget.focus()
                 return
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`p`, `x` and `u` belong to the queue: shown and live on the Remediate tab only
+        (`a` elsewhere brings the queue up, as before)."""
+        if action in ("preview", "run", "undo"):
+            return self.query_one(TabbedContent).active == "remediate"
+        return True
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self) -> None:
+        self.refresh_bindings()
+
     def action_approve(self) -> None:
         tabs = self.query_one(TabbedContent)
         if tabs.active != "remediate":
             self.action_tab("remediate")
             self.notify("pick a remediation, then press a", timeout=3)
             return
-        queue = self.query_one(RemediationQueue)
-        remediation = queue.current
+        remediation = self._current("approve")
+        if remediation is not None:
+            self._actions().approve(self.incident, remediation)
+
+    def action_preview(self) -> None:
+        remediation = self._current("preview")
+        if remediation is not None:
+            self._actions().preview(self.incident, remediation)
+
+    def action_run(self) -> None:
+        remediation = self._current("run")
+        if remediation is not None:
+            self._actions().run(self.incident, remediation)
+
+    def action_undo(self) -> None:
+        remediation = self._current("undo")
+        if remediation is not None:
+            self._actions().undo(self.incident, remediation)
+
+    def _current(self, verb: str) -> Remediation | None:
+        remediation = self.query_one(RemediationQueue).current
         if remediation is None:
-            self.notify("nothing to approve: no remediation was proposed", severity="warning")
-            return
-        verdict = gate(remediation)
-        if verdict.kind == "refused":
-            self.notify(clean(f"{remediation.action} {remediation.target}: policy says "
-                              f"{remediation.decision}; {verdict.reason}", limit=400),
-                        title="cannot approve", severity="error", markup=False, timeout=8)
-        elif verdict.kind == "auto":
-            self._record(remediation, "")
-        else:
-            self.app.push_screen(ConfirmScreen(remediation, verdict.phrase),
-                                 callback=lambda typed: self._confirmed(remediation, typed))
+            self.notify(f"nothing to {verb}: no remediation was proposed", severity="warning")
+        return remediation
 
-    def _confirmed(self, remediation: Remediation, typed: str | None) -> None:
-        if typed is None:
-            self.notify("not approved", timeout=2)
-            return
-        self._record(remediation, typed)
+    def _actions(self) -> RemediationActions:
+        return RemediationActions(self.app, self.session, lambda: moves_changed(self.app))
 
-    def _record(self, remediation: Remediation, typed: str) -> None:
-        try:
-            approval = self.session.ledger.approve(self.incident.id, remediation, typed)
-        except OncallError as exc:
-            self.notify(clean(str(exc), limit=400), title="not approved", severity="error",
-                        markup=False)
-            return
-        self.query_one(RemediationQueue).refresh_rows()
-        executor = self.session.executor
-        if executor is None:
-            self.notify(clean(without_executor(approval), limit=400), title=approval.how,
-                        markup=False, timeout=12)
-        else:
-            self._execute(executor, approval, remediation)
 
-    @work(thread=True, group="execute", exit_on_error=False)
-    def _execute(self, executor: Executor, approval: Approval, remediation: Remediation) -> None:
-        """Hands the approval to the configured executor, off the UI thread."""
-        severity: SeverityLevel = "information"
-        try:
-            outcome = executor(approval, remediation)
-        except OncallError as exc:
-            outcome, severity = f"{approval.action} {approval.target} failed: {exc}", "error"
-        self.app.call_from_thread(self.notify, clean(outcome, limit=400), title="executor",
-                                  severity=severity, markup=False)
-
+def moves_changed(app: App[object]) -> None:
+    """A remediation step changed state: every open incident screen redraws its queue."""
+    for screen in app.screen_stack:
+        if isinstance(screen, IncidentScreen) and screen.is_mounted:
+            screen.query_one(RemediationQueue).refresh_rows()

@@ -1,8 +1,8 @@
 """The remediation queue: each proposed move with its policy decision and its state.
 
 The decision and reason are the ones the triage computed; this pane shows them and
-what was approved in this session, and leaves approving to the incident screen, which
-goes through the ledger.
+what happened to each move in this session (`states.move_state`), and leaves acting to
+the incident screen, which goes through the ledger and the action loop.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from oncall.model import Incident, Remediation
-from oncall.tui.approvals import ApprovalLedger
+from oncall.tui.session import Session
+from oncall.tui.states import move_state
 from oncall.tui.text import safe
 
 DECISION_STYLE = {"auto": "bold green", "approve": "bold yellow", "deny": "bold red"}
@@ -24,10 +25,10 @@ NO_MOVE = Text("No remediation proposed: no cause was strong enough to act on. E
 
 
 class RemediationQueue(Vertical):
-    def __init__(self, incident: Incident, ledger: ApprovalLedger) -> None:
+    def __init__(self, incident: Incident, session: Session) -> None:
         super().__init__(id="remediate-pane")
         self.incident = incident
-        self.ledger = ledger
+        self.session = session
 
     def compose(self) -> ComposeResult:
         table: DataTable[Text | str] = DataTable(id="queue", cursor_type="row")
@@ -62,11 +63,11 @@ class RemediationQueue(Vertical):
             return
         table.add_column("#", width=2)
         table.add_column("Action", width=13)
-        table.add_column("Target", width=14)
+        table.add_column("Target", width=13)
         table.add_column("Risk", width=6)
         table.add_column("Undo", width=4)
         table.add_column("Policy", width=7)
-        table.add_column("State", width=9)
+        table.add_column("State", width=10)
         for index, rem in enumerate(self.incident.remediations):
             table.add_row(
                 str(index + 1), safe(rem.action, limit=40), safe(rem.target, limit=60),
@@ -79,12 +80,8 @@ class RemediationQueue(Vertical):
             self._detail(self.current)
 
     def _state(self, rem: Remediation) -> Text:
-        approval = self.ledger.get(self.incident.id, rem)
-        if approval is not None:
-            return Text(approval.how, style="bold green")
-        if rem.decision == "deny":
-            return Text("blocked", style="red")
-        return Text("proposed", style="dim")
+        state = move_state(self.session, self.incident.id, rem)
+        return Text(state.label, style=state.style)
 
     @on(DataTable.RowHighlighted, "#queue")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -109,8 +106,8 @@ class RemediationQueue(Vertical):
         text.append(rem.decision, style=DECISION_STYLE.get(rem.decision, "bold red"))
         text.append(" · ")
         text.append(safe(rem.reason or "-", limit=400))
-        approval = self.ledger.get(self.incident.id, rem)
-        if approval is not None:
+        state = move_state(self.session, self.incident.id, rem)
+        if state.detail:
             text.append("\nstate: ", style="bold")
-            text.append(f"{approval.how} in this session; no executor ran it", style="green")
+            text.append(safe(state.detail, style=state.style, limit=600))
         self.query_one("#detail", Static).update(text)
