@@ -47,6 +47,7 @@ class ActOptions:
     dry_run: bool = False
     audit: Path | None = None
     executor_config: Path | None = None
+    oncall_config: Path | None = None  # --config: its executors: section, its policy
     approved_by: tuple[str, ...] = ()
     poll_seconds: float = 30.0
     polls: int = 3
@@ -98,16 +99,22 @@ def act_command(
         float | None, typer.Option(min=0.1, max=240, help="Verification timeout (default: "
                                    "the remediation's own window).")
     ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="oncall.yaml (its policy tightens the "
+                                  "scenario's; its executors: section is used).")
+    ] = None,
 ) -> None:
     """Act on a proposed remediation: policy check, preview, confirm, run, verify, undo."""
-    from oncall.pipeline import triage_snapshot
+    from oncall.config import user_policy
+    from oncall.pipeline import load_and_triage
     from oncall.sources import ScenarioSource
 
     with user_errors():
-        snap = ScenarioSource(scenario).snapshot()
-        result = triage_snapshot(snap)
+        snap, result = load_and_triage(ScenarioSource(scenario),
+                                       user_policy=user_policy(config))
     options = ActOptions(incident=incident, pick=pick, yes=yes, dry_run=dry_run, audit=audit,
-                         executor_config=executor_config, approved_by=tuple(approved_by or ()),
+                         executor_config=executor_config, oncall_config=config,
+                         approved_by=tuple(approved_by or ()),
                          poll_seconds=poll_seconds, polls=polls, verify_minutes=verify_minutes,
                          scenario=scenario)
     raise typer.Exit(code=interactive(result, snap, options))
@@ -249,7 +256,7 @@ def _executor_config(options: ActOptions, console: Console) -> ExecutorConfig:
     from oncall.remediate.executors import ExecutorConfig
     from oncall.remediate.setup import find_executor_config
 
-    config = find_executor_config(options.executor_config)
+    config = find_executor_config(options.executor_config, options.oncall_config)
     if config is None:
         console.print("No executor config (--executor-config): nothing can run; see "
                       "docs/action.md.")

@@ -74,8 +74,11 @@ def dashboard(
         log = AuditLog(audit)  # a bad audit key file is an input error, before the app
         executors = find_executor_config(executor_config, config)
         if scenario is not None:
+            from oncall.config import user_policy
+
             source = ScenarioSource(scenario)
-            loader = SourceLoader(source, extra, factory, first=source.snapshot())
+            loader = SourceLoader(source, extra, factory, first=source.snapshot(),
+                                  user_policy=user_policy(config))
         else:
             from oncall.sources.live import build_live_source
 

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from oncall.knowledge import LexicalRetriever
-from oncall.model import KnowledgeDoc, Snapshot, Triage
+from oncall.model import KnowledgeDoc, Policy, Snapshot, Triage
 from oncall.pipeline import RetrieverFactory, triage_snapshot
+from oncall.remediate.policy import merge_policies
 from oncall.sources import Source
 from oncall.topology import Topology, build_topology
 
@@ -34,8 +35,12 @@ def build_data(
     snap: Snapshot,
     extra_knowledge: list[KnowledgeDoc] | None = None,
     retriever_factory: RetrieverFactory = LexicalRetriever,
+    user_policy: Policy | None = None,
 ) -> DashboardData:
-    """Triage `snap` and keep the graph the pipeline built from it (rebuilt: it is cheap)."""
+    """Triage `snap` and keep the graph the pipeline built from it (rebuilt: it is cheap).
+
+    `user_policy` (oncall.yaml) tightens the snapshot's own, as in `oncall triage`."""
+    snap.policy = merge_policies(snap.policy, user_policy)
     result = triage_snapshot(snap, extra_knowledge, retriever_factory)
     return DashboardData(snap, result, build_topology(snap.catalog, snap.spans))
 
@@ -54,8 +59,10 @@ class SourceLoader:
         extra_knowledge: list[KnowledgeDoc] | None = None,
         retriever_factory: RetrieverFactory = LexicalRetriever,
         first: Snapshot | None = None,
+        user_policy: Policy | None = None,
     ) -> None:
         self.source = source
+        self.user_policy = user_policy
         self.extra_knowledge = extra_knowledge
         self.retriever_factory = retriever_factory
         self._first = first
@@ -64,4 +71,4 @@ class SourceLoader:
         snap, self._first = self._first, None
         if snap is None:
             snap = self.source.snapshot()
-        return build_data(snap, self.extra_knowledge, self.retriever_factory)
+        return build_data(snap, self.extra_knowledge, self.retriever_factory, self.user_policy)
