@@ -17,6 +17,7 @@ from oncall.cli import config as config_cmd
 from oncall.cli import dashboard as dashboard_cmd
 from oncall.cli import eval as eval_cmd
 from oncall.cli import index as index_cmd
+from oncall.cli import lab as lab_cmd
 from oncall.cli import model as model_cmd
 from oncall.cli import postmortem as postmortem_cmd
 from oncall.cli import report as report_cmd
@@ -51,6 +52,7 @@ app.add_typer(change_cmd.app, name="change")
 app.add_typer(ticket_cmd.app, name="ticket")
 app.command(name="report")(report_cmd.report_command)
 app.command(name="eval")(eval_cmd.eval_command)
+app.command(name="lab")(lab_cmd.lab_command)
 
 
 def _version(value: bool) -> None:

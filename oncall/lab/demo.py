@@ -1,0 +1,286 @@
+"""A lab process: one demo service, or the request generator (`python -m oncall.lab.demo`).
+
+Each service is its own process so the lab looks like what oncall meets on a page:
+independent services that a real Prometheus scrapes, that log to files a log store
+reads, and that fail in their own way. A request does the service's own work (a short
+sleep), calls its upstream with the configured timeout and retries, and is counted in
+`lab_http_requests_total{code}` and timed in `lab_http_request_duration_seconds`.
+Errors are logged as one line each, since what a responder reads is the log, not the
+code. The config file is re-read whenever it changes (its inode or mtime), so a deploy
+or a rollback takes effect on the next request.
+
+The process binds port 0 and writes the port it got to `--port-file`, so no port is
+ever guessed; it exits by itself when the lab that started it is gone (`--parent`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import random
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from oncall.lab.settings import ConfigError, ServiceConfig, read_config
+
+# Wide buckets around the services' normal latencies keep the interpolated p95 steady:
+# verification compares it with 1.2 times its baseline, so it must not jump with noise.
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+CODES = ("200", "500", "502", "503", "504")
+PARENT_CHECK_SECONDS = 0.5
+
+
+class Logger:
+    """One JSON object per line, appended and flushed at once (the log store tails it)."""
+
+    def __init__(self, path: Path) -> None:
+        self.lock = threading.Lock()
+        self.file = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+
+    def log(self, level: str, message: str) -> None:
+        line = json.dumps({"ts": time.time(), "level": level, "msg": message})
+        with self.lock:
+            self.file.write(line + "\n")
+
+
+class LiveConfig:
+    """The service's config, reloaded when the file is replaced; a bad file keeps the
+    last good config and says so once."""
+
+    def __init__(self, path: Path, logger: Logger) -> None:
+        self.path = path
+        self.logger = logger
+        self.lock = threading.Lock()
+        self.stamp: tuple[int, int] | None = None
+        self.current = ServiceConfig()
+        self.get()
+
+    def get(self) -> ServiceConfig:
+        try:
+            info = self.path.stat()
+        except OSError:
+            return self.current
+        stamp = (info.st_ino, info.st_mtime_ns)
+        with self.lock:
+            if stamp == self.stamp:
+                return self.current
+            self.stamp = stamp
+            try:
+                self.current = read_config(self.path)
+            except ConfigError as exc:
+                self.logger.log("error", f"config rejected, keeping the previous one: {exc}")
+                return self.current
+        self.logger.log("info", f"config loaded: version {self.current.version}, upstream "
+                        f"timeout {self.current.upstream_timeout_ms:g} ms, retries "
+                        f"{self.current.retries}, workers {self.current.workers}")
+        return self.current
+
+
+class Service:
+    """The request path of one demo service, and its metrics."""
+
+    def __init__(self, name: str, config: LiveConfig, logger: Logger,
+                 upstream: tuple[str, str, int] | None) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Histogram
+
+        self.name = name
+        self.config = config
+        self.logger = logger
+        self.upstream = upstream  # (name, host, port)
+        self.registry = CollectorRegistry()
+        self.requests = Counter("lab_http_requests_total", "Requests served, by status code.",
+                                ["code"], registry=self.registry)
+        self.duration = Histogram("lab_http_request_duration_seconds",
+                                  "Time to serve a request.", buckets=BUCKETS,
+                                  registry=self.registry)
+        for code in CODES:  # a ratio needs its zero: silence is not health
+            self.requests.labels(code=code)
+        self.busy = 0
+        self.busy_lock = threading.Lock()
+
+    def handle(self) -> tuple[int, str]:
+        start = time.perf_counter()
+        config = self.config.get()
+        with self.busy_lock:
+            admitted = self.busy < config.workers
+            if admitted:
+                self.busy += 1
+            busy = self.busy
+        if not admitted:
+            self.logger.log("error", f"queue full: shedding request ({busy} of "
+                            f"{config.workers} workers busy)")
+            code, body = 503, "overloaded"
+        else:
+            try:
+                code, body = self._serve(config)
+            finally:
+                with self.busy_lock:
+                    self.busy -= 1
+        self.requests.labels(code=str(code)).inc()
+        self.duration.observe(time.perf_counter() - start)
+        return code, body
+
+    def _serve(self, config: ServiceConfig) -> tuple[int, str]:
+        time.sleep(random.uniform(*config.latency_ms) / 1000.0)
+        if config.error_rate and random.random() < config.error_rate:
+            self.logger.log("error", f"unhandled exception in {self.name} request handler: "
+                            f"KeyError 'currency' (version {config.version})")
+            return 500, "internal error"
+        if self.upstream is None:
+            return 200, "ok"
+        return self._call_upstream(config)
+
+    def _call_upstream(self, config: ServiceConfig) -> tuple[int, str]:
+        assert self.upstream is not None
+        peer, host, port = self.upstream
+        attempts = config.retries + 1
+        reason = ""
+        timed_out = False
+        for attempt in range(attempts):
+            if attempt:
+                time.sleep(config.retry_backoff_ms * 2 ** (attempt - 1) / 1000.0)
+            try:
+                status = _get(host, port, config.upstream_timeout_ms / 1000.0)
+            except TimeoutError:
+                timed_out = True
+                reason = f"timed out after {config.upstream_timeout_ms:g} ms"
+                continue
+            except OSError as exc:
+                reason = f"connection failed ({exc.strerror or exc})"
+                continue
+            if status < 500:
+                return 200, "ok"
+            reason = f"{peer} answered {status}"
+        self.logger.log("error", f"call to {peer} failed after {attempts} attempt(s): {reason}")
+        return (504, "upstream timeout") if timed_out else (502, "bad gateway")
+
+    def metrics(self) -> bytes:
+        from prometheus_client import generate_latest
+
+        return bytes(generate_latest(self.registry))
+
+
+def _get(host: str, port: int, timeout: float) -> int:
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        conn.request("GET", "/")
+        response = conn.getresponse()
+        response.read()
+        return int(response.status)
+    finally:
+        conn.close()
+
+
+def serve(service: Service, port_file: Path) -> ThreadingHTTPServer:
+    """Binds 127.0.0.1:0 and publishes the port; `/metrics` for Prometheus, `/` for work."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.0"
+
+        def do_GET(self) -> None:
+            if self.path == "/metrics":
+                self._reply(200, service.metrics(),
+                            "text/plain; version=0.0.4; charset=utf-8")
+                return
+            code, body = service.handle()
+            self._reply(code, body.encode(), "text/plain; charset=utf-8")
+
+        def _reply(self, code: int, body: bytes, kind: str) -> None:
+            try:
+                self.send_response(code)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except OSError:
+                pass  # the caller gave up (its timeout): the work was done all the same
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.request_queue_size = 128
+    tmp = port_file.with_name(f".{port_file.name}.tmp")
+    tmp.write_text(str(server.server_address[1]), encoding="utf-8")
+    tmp.replace(port_file)
+    return server
+
+
+def generate(target: tuple[str, int], rate: float, stop: threading.Event) -> None:
+    """Poisson arrivals at `rate` per second; each request on a bounded pool, so a slow
+    frontend queues requests rather than growing threads without end."""
+    host, port = target
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        next_at = time.monotonic()
+        while not stop.is_set():
+            next_at += random.expovariate(rate)
+            delay = next_at - time.monotonic()
+            if delay > 0:
+                stop.wait(delay)
+            pool.submit(_quiet_get, host, port)
+
+
+def _quiet_get(host: str, port: int) -> None:
+    # The frontend counts its own failures; the generator only makes load.
+    with contextlib.suppress(OSError):
+        _get(host, port, 5.0)
+
+
+def watch_parent(parent: int) -> None:
+    """Exits when the lab that started this process is gone (killed, crashed)."""
+
+    def loop() -> None:
+        while True:
+            if os.getppid() != parent:
+                os._exit(0)
+            time.sleep(PARENT_CHECK_SECONDS)
+
+    threading.Thread(target=loop, daemon=True, name="parent-watch").start()
+
+
+def _address(url: str) -> tuple[str, int]:
+    host, _, port = url.removeprefix("http://").rstrip("/").rpartition(":")
+    return host, int(port)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m oncall.lab.demo")
+    parser.add_argument("--parent", type=int, required=True)
+    sub = parser.add_subparsers(dest="role", required=True)
+    svc = sub.add_parser("service")
+    svc.add_argument("--name", required=True)
+    svc.add_argument("--config", type=Path, required=True)
+    svc.add_argument("--log", type=Path, required=True)
+    svc.add_argument("--port-file", type=Path, required=True)
+    svc.add_argument("--upstream", help="NAME=http://127.0.0.1:PORT")
+    gen = sub.add_parser("loadgen")
+    gen.add_argument("--target", required=True)
+    gen.add_argument("--rate", type=float, default=20.0)
+    args = parser.parse_args(argv)
+    watch_parent(args.parent)
+    if args.role == "loadgen":
+        generate(_address(args.target), max(0.1, args.rate), threading.Event())
+        return 0
+    logger = Logger(args.log)
+    upstream = None
+    if args.upstream:
+        peer, _, url = args.upstream.partition("=")
+        upstream = (peer, *_address(url))
+    service = Service(args.name, LiveConfig(args.config, logger), logger, upstream)
+    server = serve(service, args.port_file)
+    logger.log("info", f"{args.name} listening on 127.0.0.1:{server.server_address[1]}")
+    server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
