@@ -4,22 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from oncall.config import SourceConfig
 from oncall.sources.live.base import Fetched, Window
-from oncall.sources.live.http import Fetcher
+from oncall.sources.live.http import HttpConnector
 
 
-class AlertmanagerConnector:
+class AlertmanagerConnector(HttpConnector):
     kind = "alertmanager"
     part = "alerts"
-
-    def __init__(self, fetcher: Fetcher, config: SourceConfig) -> None:
-        self.fetcher = fetcher
-        self.config = config
-
-    @property
-    def label(self) -> str:
-        return self.fetcher.label
 
     def fetch(self, window: Window) -> Fetched:
         """Active alerts, silenced and inhibited included: triage counts those as noise,

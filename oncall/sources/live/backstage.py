@@ -9,26 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from oncall.config import SourceConfig
 from oncall.sources.live.base import Fetched, Window
-from oncall.sources.live.http import Fetcher
+from oncall.sources.live.http import HttpConnector
 
 PAGE_SIZE = 500
 MAX_PAGES = 40
 PATH = "/api/catalog/entities/by-query"
 
 
-class BackstageConnector:
+class BackstageConnector(HttpConnector):
     kind = "backstage"
     part = "catalog"
-
-    def __init__(self, fetcher: Fetcher, config: SourceConfig) -> None:
-        self.fetcher = fetcher
-        self.config = config
-
-    @property
-    def label(self) -> str:
-        return self.fetcher.label
 
     def fetch(self, window: Window) -> Fetched:
         params: dict[str, Any] = {

@@ -12,29 +12,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from oncall.config import SourceConfig
 from oncall.sources.fields import parse_rfc3339
 from oncall.sources.live.base import Fetched, Window, rfc3339
-from oncall.sources.live.http import Fetcher, QueryRejected
+from oncall.sources.live.http import HttpConnector, QueryRejected
 
 REVISION = "deployment.kubernetes.io/revision"
 CHANGE_CAUSE = "kubernetes.io/change-cause"
 
 
-class KubernetesConnector:
+class KubernetesConnector(HttpConnector):
     """Rollout history as the API server keeps it: one ReplicaSet per Deployment
     revision, created when the rollout started (what `kubectl rollout history` reads)."""
 
     kind = "kubernetes"
     part = "changes"
-
-    def __init__(self, fetcher: Fetcher, config: SourceConfig) -> None:
-        self.fetcher = fetcher
-        self.config = config
-
-    @property
-    def label(self) -> str:
-        return self.fetcher.label
 
     def fetch(self, window: Window) -> Fetched:
         path = f"/apis/apps/v1/namespaces/{self.config.namespace}/replicasets"
@@ -84,21 +75,13 @@ class KubernetesConnector:
         return f"Kubernetes {version or 'unknown version'}, namespace {self.config.namespace}"
 
 
-class GitHubConnector:
+class GitHubConnector(HttpConnector):
     """`GET /repos/{owner}/{repo}/deployments`, newest first, per configured repo."""
 
     kind = "github"
     part = "changes"
     headers: ClassVar[dict[str, str]] = {"Accept": "application/vnd.github+json",
                                          "X-GitHub-Api-Version": "2022-11-28"}
-
-    def __init__(self, fetcher: Fetcher, config: SourceConfig) -> None:
-        self.fetcher = fetcher
-        self.config = config
-
-    @property
-    def label(self) -> str:
-        return self.fetcher.label
 
     def fetch(self, window: Window) -> Fetched:
         changes: list[dict[str, Any]] = []
@@ -154,19 +137,11 @@ class GitHubConnector:
         return f"GitHub, {len(self.config.targets)} repo(s) readable"
 
 
-class ArgoCDConnector:
+class ArgoCDConnector(HttpConnector):
     """`GET /api/v1/applications/{name}`: `status.history` lists each sync."""
 
     kind = "argocd"
     part = "changes"
-
-    def __init__(self, fetcher: Fetcher, config: SourceConfig) -> None:
-        self.fetcher = fetcher
-        self.config = config
-
-    @property
-    def label(self) -> str:
-        return self.fetcher.label
 
     def fetch(self, window: Window) -> Fetched:
         changes: list[dict[str, Any]] = []

@@ -13,12 +13,15 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from oncall.errors import SourceUnavailable
 from oncall.sources.fields import printable
+
+if TYPE_CHECKING:
+    from oncall.config import SourceConfig
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 MAX_BODY_BYTES = 256 * 1024 * 1024
@@ -139,3 +142,22 @@ def _retry_after(response: httpx.Response) -> float | None:
         return float(response.headers.get("retry-after", ""))
     except ValueError:
         return None
+
+
+class HttpConnector:
+    """What every connector shares: the fetcher that talks to its system, and its config.
+
+    Subclasses set `kind` (the config key) and `part` (the snapshot part they fill) and
+    implement `fetch` and `probe` (the `Connector` protocol in base.py).
+    """
+
+    kind = ""
+    part = ""
+
+    def __init__(self, fetcher: Fetcher, config: SourceConfig) -> None:
+        self.fetcher = fetcher
+        self.config = config
+
+    @property
+    def label(self) -> str:
+        return self.fetcher.label

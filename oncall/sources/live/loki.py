@@ -8,22 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from oncall.config import SourceConfig
 from oncall.sources.live.base import Fetched, Window
-from oncall.sources.live.http import Fetcher, QueryRejected
+from oncall.sources.live.http import HttpConnector, QueryRejected
 
 
-class LokiConnector:
+class LokiConnector(HttpConnector):
     kind = "loki"
     part = "logs"
-
-    def __init__(self, fetcher: Fetcher, config: SourceConfig) -> None:
-        self.fetcher = fetcher
-        self.config = config
-
-    @property
-    def label(self) -> str:
-        return self.fetcher.label
 
     def fetch(self, window: Window) -> Fetched:
         start_ns = int(window.start.timestamp()) * 1_000_000_000

@@ -11,24 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from oncall.config import SourceConfig
 from oncall.sources.live.base import Fetched, Window
-from oncall.sources.live.http import Fetcher, QueryRejected
+from oncall.sources.live.http import HttpConnector, QueryRejected
 
 MAX_POINTS = 11_000  # Prometheus refuses more points per series in one query_range
 
 
-class PrometheusConnector:
+class PrometheusConnector(HttpConnector):
     kind = "prometheus"
     part = "metrics"
-
-    def __init__(self, fetcher: Fetcher, config: SourceConfig) -> None:
-        self.fetcher = fetcher
-        self.config = config
-
-    @property
-    def label(self) -> str:
-        return self.fetcher.label
 
     def fetch(self, window: Window) -> Fetched:
         start, end = window.start.timestamp(), window.end.timestamp()

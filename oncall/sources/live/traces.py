@@ -13,22 +13,13 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from oncall.config import SourceConfig
 from oncall.sources.live.base import Fetched, Window
-from oncall.sources.live.http import Fetcher, QueryRejected
+from oncall.sources.live.http import HttpConnector, QueryRejected
 
 
-class JaegerConnector:
+class JaegerConnector(HttpConnector):
     kind = "jaeger"
     part = "traces"
-
-    def __init__(self, fetcher: Fetcher, config: SourceConfig) -> None:
-        self.fetcher = fetcher
-        self.config = config
-
-    @property
-    def label(self) -> str:
-        return self.fetcher.label
 
     def fetch(self, window: Window) -> Fetched:
         params: dict[str, Any] = {
@@ -67,17 +58,9 @@ class JaegerConnector:
         return f"Jaeger, {len(known)} service(s){note}"
 
 
-class TempoConnector:
+class TempoConnector(HttpConnector):
     kind = "tempo"
     part = "traces"
-
-    def __init__(self, fetcher: Fetcher, config: SourceConfig) -> None:
-        self.fetcher = fetcher
-        self.config = config
-
-    @property
-    def label(self) -> str:
-        return self.fetcher.label
 
     def fetch(self, window: Window) -> Fetched:
         params = {"q": self.config.traceql, "limit": str(self.config.limit or 20),
