@@ -17,18 +17,15 @@ clients from what this module validated.
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from oncall.errors import InputError
 from oncall.model import Policy
 from oncall.sources.fields import Fields
-from oncall.sources.yamlsafe import safe_load
+from oncall.sources.yamlfile import load_yaml_file
 
 MAX_CONFIG_BYTES = 1024 * 1024
 ENVIRONMENT = "environment"  # the "file" named by errors in environment overrides
@@ -263,32 +260,7 @@ def resolve_secret(source: SourceConfig, env_key: str, file_key: str,
 
 
 def _read_yaml(path: Path) -> Any:
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise InputError(str(path), "no such configuration file") from None
-    except OSError as exc:
-        raise InputError(str(path), f"cannot be read ({exc.strerror})") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise InputError(str(path), "is not a regular file")
-    if info.st_size > MAX_CONFIG_BYTES:
-        raise InputError(str(path), "is over the 1 MiB limit for a configuration file")
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise InputError(str(path), f"cannot be read ({exc.strerror})") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(str(path), f"is not UTF-8 (byte {exc.start})") from None
-    try:
-        return safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        raise InputError(str(path), f"invalid YAML{where}: {problem}") from None
-    except (RecursionError, ValueError):
-        raise InputError(str(path), "invalid YAML (nested too deeply or a number too "
-                         "long)") from None
+    return load_yaml_file(path, MAX_CONFIG_BYTES, missing="no such configuration file")
 
 
 def _apply_env(doc: dict[str, Any], env: Mapping[str, str]) -> None:

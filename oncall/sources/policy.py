@@ -6,12 +6,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
-from oncall.errors import InputError
 from oncall.model import ACTIONS, AUTONOMY_LEVELS, DECISIONS, ChangeWindow, Freeze, Policy
 from oncall.sources.fields import Fields
-from oncall.sources.yamlsafe import safe_load
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -94,14 +90,7 @@ def _clock(f: Fields, item: dict[str, Any], key: str, where: str) -> str:
 
 def read_policy_file(path: Path) -> tuple[str, Policy]:
     """A policy.yaml on disk: its text (for snapshots) and the parsed policy."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(str(path), f"cannot be read ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise InputError(str(path), "is not UTF-8") from None
-    try:
-        body = safe_load(text)
-    except (yaml.YAMLError, RecursionError, ValueError) as exc:
-        raise InputError(str(path), f"invalid YAML: {str(exc).splitlines()[0]}") from None
-    return text, parse_policy(body, str(path))
+    from oncall.sources.yamlfile import parse_yaml_text, read_text_file
+
+    text = read_text_file(path)
+    return text, parse_policy(parse_yaml_text(text, path), str(path))
