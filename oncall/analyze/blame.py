@@ -30,7 +30,8 @@ class CallBlame:
     made: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     messages: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     pods: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    wire: dict[str, tuple[float, float, str]] = field(default_factory=dict)  # base, now, edge
+    # base ms, now ms, which calls, calls on the thinner side of the before/after split
+    wire: dict[str, tuple[float, float, str, int]] = field(default_factory=dict)
     wire_pods: dict[str, list[str]] = field(default_factory=dict)
     failing_edges: dict[str, list[tuple[str, str, float]]] = field(
         default_factory=lambda: defaultdict(list))
@@ -100,8 +101,8 @@ def _blame_wire_pooled(out: CallBlame, found: TraceFindings) -> None:
             continue
         if len(callers[peer]) > 1:
             risen.add(peer)  # with one caller only, its own path is as likely
-        base, now = measured
-        out.wire[peer] = (base, now, f"calls to {peer}")
+        base, now, n = measured
+        out.wire[peer] = (base, now, f"calls to {peer}", n)
         if len(pods[peer]) > 1:
             slow = sorted(p for p, v in pods[peer].items()
                           if quantile(v, 0.5) / 1000.0 - base >= MIN_WIRE_RISE_MS)
@@ -115,18 +116,20 @@ def _blame_wire_pooled(out: CallBlame, found: TraceFindings) -> None:
         measured = _material(wire_shift(samples, found.onset_us))
         if measured is None:
             continue
-        base, now = measured
+        base, now, n = measured
         best = out.wire.get(caller)
         if best is None or now - base > best[1] - best[0]:
-            out.wire[caller] = (base, now, f"calls from {caller}")
+            out.wire[caller] = (base, now, f"calls from {caller}", n)
 
 
-def _material(measured: tuple[float, float, int] | None) -> tuple[float, float] | None:
+def _material(
+    measured: tuple[float, float, int, int] | None,
+) -> tuple[float, float, int] | None:
     if measured is None:
         return None
-    base, now, _ = measured
+    base, now, _, n = measured
     if now - base >= MIN_WIRE_RISE_MS and now >= 2.0 * base:
-        return base, now
+        return base, now, n
     return None
 
 

@@ -1,8 +1,9 @@
 """Ranking: combine trace, metric, log and change evidence into hypotheses.
 
 Every candidate service below the incident's alerting services (and every peer their
-calls reach) is scored on the evidence it shows itself (failure origins, failing calls
-blamed on it, self-time and wire-time shifts, metric shifts, error logs), on where it
+calls reach, and any service unlinked to them whose own requests mostly fail) is scored
+on the evidence it shows itself (failure origins, failing calls blamed on it, self-time
+and wire-time shifts carried by enough requests, metric shifts, error logs), on where it
 sits (the deepest anomalous service explains the symptoms of its callers) and on the
 changes that could explain it. The kind of cause follows from the dominant evidence; a
 change wins only when it explains the anomaly better than the no-change reading does.
@@ -34,6 +35,10 @@ CHANGE_KIND_TO_CAUSE = {"scale": "capacity"}
 ABSOLUTE_HALF_MS = 150.0  # a rise of this many ms counts half
 MS_FLOOR = 25.0  # a rise from 2 ms to 26 ms is not a tenfold problem
 CONTEXT_SIGNALS = frozenset({"request_rate"})  # load explains, it does not indict
+OUTSIDER_FAILURES = 3.0  # failures of its own a service outside the alerts' reach needs
+OUTSIDER_SHARE = 0.75  # and the share of the requests it served that they make up
+OUTSIDER_WEIGHT = 0.7  # not being linked to the symptoms counts against it
+CARRIED_FULL = 3.0  # slow requests a time shift needs to count in full
 ELSEWHERE_WEIGHT = 0.35  # a candidate whose own alerts form another incident
 
 
@@ -65,6 +70,7 @@ class Evidence:
     onset: datetime | None = None
     hints: set[str] = field(default_factory=set)
     observed: bool = False  # any trace, series or log line of its own, or calls to it
+    linked: bool = True  # below an alerting service (topology or traces)
 
     @property
     def symptom(self) -> float:
@@ -122,10 +128,17 @@ def analyze_incident(
         span_service = {s.trace_id: s.service for s in snap.spans or () if s.error}
         signals.logs = analyze_logs(snap.logs, onset.timestamp(), span_service)
     candidates = _candidates(incident, topology, traces)
+    outsiders = _outsiders(traces, set(candidates) | _callers_of(incident, topology, traces))
+    candidates = sorted([*candidates, *outsiders])
     spread = _signal_spread(signals.metrics, candidates)
     evidence = {
         c: _evidence(c, incident, signals, snap, topology, candidates, spread) for c in candidates
     }
+    for service in outsiders:
+        evidence[service].linked = False
+        evidence[service].lines.append(
+            f"not linked to the alerting services, but {_fmt_share(traces, service)} of the "
+            "requests it served failed in its own code (weighed down for the missing link)")
     _place(evidence, topology, traces)
     _paged_elsewhere(evidence, incident, others)
     hypotheses: list[Hypothesis] = []
@@ -172,6 +185,55 @@ def _candidates(
                 out[p] = None
             frontier = nxt
     return sorted(out)
+
+
+def _callers_of(
+    incident: Incident, topology: Topology, traces: TraceFindings | None
+) -> set[str]:
+    """Services that call the alerting services, directly or through others.
+
+    A client of the paged services sees their symptoms as its own failures; it is
+    their victim, never a cause they would page for.
+    """
+    out: set[str] = set()
+    for service in incident.services:
+        if service in topology:
+            out.update(topology.upstream(service, CANDIDATE_HOPS))
+    if traces is not None:
+        frontier = set(incident.services)
+        for _ in range(CANDIDATE_HOPS):
+            frontier = {c for c, p in traces.edges if p in frontier and c not in out}
+            out.update(frontier)
+    return out
+
+
+def _outsiders(traces: TraceFindings | None, linked: set[str]) -> list[str]:
+    """Services unlinked to the alerting services, whose own requests fail most of the time.
+
+    Alerts fire where rules exist, and the culprit is not always below an alerting
+    service: a failing login or verification step shows on services that page through
+    a path the topology and the sampled traces do not show. A service whose own code
+    is where most of the requests it served failed is a suspect wherever it sits,
+    unless it calls the alerting services (then it is their victim); scoring weighs it
+    down for not being linked to the symptoms.
+    """
+    if traces is None:
+        return []
+    out = []
+    for service, count in traces.origins.items():
+        if service in linked:
+            continue
+        excess = traces.excess(traces.origins_before.get(service, 0), count)
+        served = traces.served.get(service, 0)
+        if excess >= OUTSIDER_FAILURES and served and count / served >= OUTSIDER_SHARE:
+            out.append(service)
+    return sorted(out)
+
+
+def _fmt_share(traces: TraceFindings | None, service: str) -> str:
+    if traces is None:
+        return "most"
+    return f"{traces.origins.get(service, 0)} of {traces.served.get(service, 0)}"
 
 
 def _evidence(
@@ -294,8 +356,10 @@ def _trace_evidence(
     measured = found.latency_shift(service)
     if measured and measured[1] - measured[0] >= 20:
         base, now = measured
-        ev.latency = _time_strength(base, now)
-        ev.lines.append(f"self-time of {service} rose from {base:.0f} ms to {now:.0f} ms")
+        carried = found.latency_carried(service, base, now)
+        ev.latency = _time_strength(base, now) * _confidence(carried)
+        ev.lines.append(f"self-time of {service} rose from {base:.0f} ms to {now:.0f} ms "
+                        f"({carried} slow request(s) since)")
         by_pod = found.self_after_pods.get(service, {})
         if len(by_pod) > 1:
             slow = [p for p, v in by_pod.items() if quantile(v, 0.5) / 1000 - base >= 20]
@@ -304,12 +368,12 @@ def _trace_evidence(
                 ev.lines.append(f"only pod(s) {', '.join(sorted(slow))} are slow")
     wire = blame.wire.get(service)
     if wire and wire[1] - wire[0] >= 20:
-        base, now, what = wire
-        ev.network = _time_strength(base, now)
+        base, now, what, n = wire
+        ev.network = _time_strength(base, now) * _confidence(n)
         ev.wire_in = what.startswith("calls to")
         ev.lines.append(
             f"time on {what} outside the callee's own spans (wire, queues, or a peer that "
-            f"records none) rose from {base:.0f} ms to {now:.0f} ms"
+            f"records none) rose from {base:.0f} ms to {now:.0f} ms ({n} slow call(s) since)"
         )
         pods = blame.wire_pods.get(service)
         if pods:
@@ -514,6 +578,8 @@ def _base_score(ev: Evidence) -> float:
     score = _own_score(ev, time, rest)
     if ev.elsewhere is not None:
         score *= ELSEWHERE_WEIGHT
+    if not ev.linked:
+        score *= OUTSIDER_WEIGHT
     return score
 
 
@@ -593,6 +659,16 @@ def _time_strength(base_ms: float, now_ms: float) -> float:
     rise = now_ms - base_ms
     relative = _clamp(rise / max(base_ms, MS_FLOOR) / 4.0)
     return relative * rise / (rise + ABSOLUTE_HALF_MS)
+
+
+def _confidence(slow: int) -> float:
+    """How far a shift carried by `slow` requests can be trusted.
+
+    One or two slow calls happen by chance (a pause, a cold connection) and move an
+    upper quartile over a few samples as much as a real fault does; a shift counts in
+    full only once enough requests carry it, and in proportion below that.
+    """
+    return min(1.0, slow / CARRIED_FULL)
 
 
 def _scaled(raw: float) -> float:

@@ -27,6 +27,7 @@ SPLIT_STEPS_BEFORE = 20
 SPLIT_STEPS_AFTER = 8
 MIN_SIDE = 3
 MIN_BACKGROUND = 2.0  # expected background failures below which none are subtracted
+MIN_BASELINE_TRACES = 10  # fewer traces before the onset give no usable failure rate
 
 @dataclass(slots=True)
 class EdgeStats:
@@ -43,12 +44,15 @@ class EdgeStats:
     fail_caller_pods: Counter[str] = field(default_factory=Counter)
     messages: Counter[str] = field(default_factory=Counter)
 
-    def wire_shift(self, onset_us: int) -> tuple[float, float, int] | None:
+    def wire_shift(self, onset_us: int) -> tuple[float, float, int, int] | None:
         return wire_shift(self.wire, onset_us)
 
 
-def wire_shift(samples: list[tuple[int, int]], onset_us: int) -> tuple[float, float, int] | None:
-    """(baseline, recent) upper-quartile wire time in ms, and where it changed.
+def wire_shift(
+    samples: list[tuple[int, int]], onset_us: int
+) -> tuple[float, float, int, int] | None:
+    """(baseline, recent) upper-quartile wire time in ms, where it changed, and how many
+    calls since then carry the rise (see `carried`).
 
     The alert that dates the incident lags the fault by a minute or two, and traces
     are often kept for a few minutes only: a split at the alert leaves the slow calls
@@ -61,7 +65,7 @@ def wire_shift(samples: list[tuple[int, int]], onset_us: int) -> tuple[float, fl
         return None
     ordered = sorted(samples)
     starts = [t for t, _ in ordered]
-    best: tuple[float, float, int] | None = None
+    best: tuple[float, float, int, int] | None = None
     for step in range(-SPLIT_STEPS_BEFORE, SPLIT_STEPS_AFTER + 1):
         split = onset_us + step * SPLIT_STEP_US
         k = bisect_left(starts, split)
@@ -70,8 +74,22 @@ def wire_shift(samples: list[tuple[int, int]], onset_us: int) -> tuple[float, fl
         base = quantile([w for _, w in ordered[:k]], 0.75) / 1000.0
         now = quantile([w for _, w in ordered[k:]], 0.75) / 1000.0
         if best is None or _relative(base, now) > _relative(best[0], best[1]):
-            best = (base, now, split)
-    return best
+            best = (base, now, split, k)
+    if best is None:
+        return None
+    base, now, split, k = best
+    return base, now, split, carried([w for _, w in ordered[k:]], base, now)
+
+
+def carried(after_us: list[int], base_ms: float, now_ms: float) -> int:
+    """How many of the recent samples are closer to the new level than to the old one.
+
+    An upper quartile over a handful of calls moves with one or two slow ones (a GC
+    pause, a cold connection); a real shift is carried by many. Counting the samples
+    past the midpoint tells the two apart without assuming every call is affected.
+    """
+    mid_us = (base_ms + now_ms) / 2.0 * 1000.0
+    return sum(1 for v in after_us if v >= mid_us)
 
 
 def _relative(base_ms: float, now_ms: float) -> float:
@@ -84,6 +102,7 @@ class TraceFindings:
     traces: int = 0
     traces_before: int = 0
     failed_traces: int = 0
+    served: Counter[str] = field(default_factory=Counter)  # recent traces it has spans in
     traced: set[str] = field(default_factory=set)  # services with spans of their own
     origins: Counter[str] = field(default_factory=Counter)  # since the onset
     origins_before: Counter[str] = field(default_factory=Counter)
@@ -106,10 +125,12 @@ class TraceFindings:
 
         A failure as common before the onset as after it is background (a known bad
         request, a flaky client) and explains nothing about this incident. A baseline
-        of a failure or two is too thin to estimate a rate from, so it is not subtracted.
+        of a failure or two is too thin to estimate a rate from, so it is not subtracted;
+        nor is a baseline of a handful of traces, where one failure would read as a rate
+        that swallows every recent failure.
         """
         recent = max(self.traces - self.traces_before, 1)
-        if not self.traces_before:
+        if self.traces_before < MIN_BASELINE_TRACES or before < MIN_BACKGROUND:
             return float(after)
         expected = before / self.traces_before * recent
         if expected < MIN_BACKGROUND:
@@ -119,6 +140,10 @@ class TraceFindings:
     def latency_shift(self, service: str) -> tuple[float, float] | None:
         """(baseline, recent) typical self-time in milliseconds, when both exist."""
         return shift(self.self_before.get(service), self.self_after.get(service))
+
+    def latency_carried(self, service: str, base_ms: float, now_ms: float) -> int:
+        """Recent requests whose self-time is closer to the new level (see `carried`)."""
+        return carried(self.self_after.get(service, []), base_ms, now_ms)
 
 
 def shift(before: list[int] | None, after: list[int] | None) -> tuple[float, float] | None:
@@ -239,6 +264,8 @@ def _failures(tree: _Tree, peers: dict[str, str], onset_us: int, found: TraceFin
     recent = start >= onset_us - RECENT_GUARD_US
     if not recent:
         found.traces_before += 1
+    else:
+        found.served.update({s.service for s in tree.spans})
     failed = [s for s in tree.spans if s.error]
     if not failed:
         return
