@@ -18,10 +18,12 @@ from oncall.sources.traces import parse_traces
 
 def test_every_case_runs_at_the_smallest_size(tmp_path: Path) -> None:
     scenario = bench.write_synthetic_scenario(tmp_path / "tiny", alerts=20, spans=200)
-    sizes = {"alerts": (50,), "distinct": (20,), "spans": (200,), "chunks": (30,)}
+    sizes = {"alerts": (50,), "distinct": (20,), "spans": (200,), "analysis": (500,),
+             "chunks": (30,)}
     rows = bench.run(sizes, scenario=scenario)
     assert [r.case for r in rows] == ["correlate", "correlate", "parse + analyse traces",
-                                      "knowledge build + queries", "full triage"]
+                                      "analyse incident", "knowledge build + queries",
+                                      "full triage"]
     for row in rows:
         assert row.oncall_s > 0 and row.baseline_s > 0 and row.ratio > 0
     table = bench.markdown(rows)
