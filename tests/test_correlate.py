@@ -277,3 +277,41 @@ def test_output_is_deterministic_whatever_the_input_order() -> None:
     again = _run(list(reversed(raw)), edges)
     assert [i.fingerprints for i in first.incidents] == [i.fingerprints for i in again.incidents]
     assert [i.id for i in first.incidents] == [i.id for i in again.incidents]
+
+
+def test_a_lingering_warning_on_a_recovered_dependency_does_not_capture_its_callers() -> None:
+    """The slow burn window of a dependency that already recovered still fires when its
+    callers start paging about something else: it must not become their root."""
+    edges = [("gateway", "auth"), ("gateway", "transfers")]
+    raw = [
+        alert("SLOBurnRateHigh", service="auth", fingerprint="fast", window="1h",
+              starts="2026-03-14T02:00:00Z", ends="2026-03-14T02:04:00Z"),
+        alert("SLOBurnRateHigh", service="auth", fingerprint="slow", window="6h",
+              severity="warning", starts="2026-03-14T02:02:00Z"),
+        alert("HighLatencyP95", service="gateway", fingerprint="g1", pod="g-1",
+              starts="2026-03-14T02:06:00Z"),
+        alert("HighLatencyP95", service="gateway", fingerprint="g2", pod="g-2",
+              starts="2026-03-14T02:07:00Z"),
+    ]
+    result = _run(raw, edges)
+    reasons = {n.fingerprint: n.reason for n in result.noise}
+    assert list(reasons) == ["slow"]
+    assert reasons["slow"].startswith("lingering: the critical SLOBurnRateHigh on auth")
+    assert [i.fingerprints for i in result.incidents] == [["g1", "g2"]]
+
+
+def test_a_lingering_warning_on_a_caller_stays_a_symptom_of_the_live_root_below() -> None:
+    """A caller's slow window outlasting its fast one while the dependency below it
+    still fails is part of that incident, not noise."""
+    edges = [("pricing", "surge")]
+    raw = [
+        alert("SLOBurnRateHigh", service="pricing", fingerprint="fast", window="1h",
+              starts="2026-03-14T01:50:00Z", ends="2026-03-14T01:52:00Z"),
+        alert("SLOBurnRateHigh", service="pricing", fingerprint="slow", window="6h",
+              severity="warning", starts="2026-03-14T01:51:00Z"),
+        alert("HighCPU", service="surge", fingerprint="cpu", severity="warning",
+              starts="2026-03-14T02:05:00Z"),
+    ]
+    result = _run(raw, edges)
+    assert result.noise == []
+    assert [i.fingerprints for i in result.incidents] == [["cpu", "slow"]]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from oncall.analyze.traces import EdgeStats, TraceFindings, quantile, wire_shift
 
 MIN_WIRE_RISE_MS = 20.0
+MIN_SIDE_REST = 3  # the caller's other requests, before and after, that must stay fast
 UNTRACED_PEER_WEIGHT = 1.5
 
 
@@ -35,6 +36,9 @@ class CallBlame:
     wire_pods: dict[str, list[str]] = field(default_factory=dict)
     failing_edges: dict[str, list[tuple[str, str, float]]] = field(
         default_factory=lambda: defaultdict(list))
+    # caller -> peers whose calls it makes without client spans and whose slowness
+    # showed as the caller's self-time: that time was spent on the way to the peer
+    untimed: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
 
 def blame_calls(found: TraceFindings) -> CallBlame:
@@ -94,6 +98,10 @@ def _blame_wire_pooled(out: CallBlame, found: TraceFindings) -> None:
             callers[peer].add(caller)
         for pod, values in edge.wire_after_callee_pods.items():
             pods[peer][pod].extend(values)
+    for (caller, peer), samples in sorted(_untimed_calls(found).items()):
+        into[peer].extend(samples)
+        callers[peer].add(caller)
+        out.untimed[caller].add(peer)
     risen: set[str] = set()
     for peer, samples in sorted(into.items()):
         measured = _material(wire_shift(samples, found.onset_us))
@@ -108,6 +116,14 @@ def _blame_wire_pooled(out: CallBlame, found: TraceFindings) -> None:
                           if quantile(v, 0.5) / 1000.0 - base >= MIN_WIRE_RISE_MS)
             if 0 < len(slow) < len(pods[peer]):
                 out.wire_pods[peer] = slow
+    # A slow network on a service's pods slows the calls out of it as well as the calls
+    # into it: a peer whose only slowed caller is itself slow to reach is not the fault.
+    for peer in sorted(out.wire):
+        if len(callers[peer]) == 1:
+            (caller,) = callers[peer]
+            if caller != peer and caller in out.wire:
+                del out.wire[peer]
+                out.wire_pods.pop(peer, None)
     out_of: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for (caller, peer), edge in sorted(found.edges.items()):
         if peer not in risen:
@@ -120,6 +136,34 @@ def _blame_wire_pooled(out: CallBlame, found: TraceFindings) -> None:
         best = out.wire.get(caller)
         if best is None or now - base > best[1] - best[0]:
             out.wire[caller] = (base, now, f"calls from {caller}", n)
+
+
+def _untimed_calls(found: TraceFindings) -> dict[tuple[str, str], list[tuple[int, int]]]:
+    """Calls with no client span, whose time only shows as the caller's self-time.
+
+    When a caller records no span of its own for a call, the wire time to the peer is
+    part of the caller's self-time. If that self-time rose only in the requests that
+    call one peer (straight into its server spans) while the caller's other requests
+    kept their pace, the caller's code did not slow down: the way to that peer did.
+    Those requests' self-times then stand for the wire time of calls to the peer.
+    """
+    by_peer: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+    for caller, tagged in found.self_samples.items():
+        for start, own, peer in tagged:
+            if peer is not None:
+                by_peer[(caller, peer)].append((start, own))
+    out: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for (caller, peer), samples in sorted(by_peer.items()):
+        edge = found.edges.get((caller, peer))
+        if edge is not None and edge.wire:
+            continue  # client spans measure this wire directly
+        if _material(wire_shift(samples, found.onset_us)) is None:
+            continue
+        rest = [(start, own) for start, own, tag in found.self_samples[caller] if tag != peer]
+        if len(rest) < 2 * MIN_SIDE_REST or _material(wire_shift(rest, found.onset_us)):
+            continue
+        out[(caller, peer)] = samples
+    return out
 
 
 def _material(

@@ -24,7 +24,7 @@ from oncall.analyze.kinds import KindEvidence, hints_of, kind_without_change
 from oncall.analyze.logs import MIN_BASELINE_SECONDS, LogFindings, analyze_logs
 from oncall.analyze.metrics import SignalAnomaly, analyze_metrics
 from oncall.analyze.traces import TraceFindings, analyze_traces, quantile
-from oncall.model import Hypothesis, Incident, Snapshot
+from oncall.model import Change, Hypothesis, Incident, Snapshot
 from oncall.topology import Topology
 
 CANDIDATE_HOPS = 3
@@ -40,6 +40,7 @@ OUTSIDER_SHARE = 0.75  # and the share of the requests it served that they make 
 OUTSIDER_WEIGHT = 0.7  # not being linked to the symptoms counts against it
 CARRIED_FULL = 3.0  # slow requests a time shift needs to count in full
 ELSEWHERE_WEIGHT = 0.35  # a candidate whose own alerts form another incident
+CALLER_CHANGE_FIT = 0.3  # how well a caller's change must fit to take its failing calls
 
 
 @dataclass(slots=True)
@@ -60,6 +61,7 @@ class Evidence:
     latency_metric: float = 0.0
     logs: float = 0.0
     mention: float = 0.0
+    named_by: set[str] = field(default_factory=set)  # callers whose errors name it
     alerted: bool = False
     elsewhere: str | None = None  # the other incident its own alerts were grouped into
     dependency: bool = False
@@ -139,6 +141,7 @@ def analyze_incident(
         evidence[service].lines.append(
             f"not linked to the alerting services, but {_fmt_share(traces, service)} of the "
             "requests it served failed in its own code (weighed down for the missing link)")
+    _caller_changes(evidence, signals, snap, topology, candidates, onset)
     _place(evidence, topology, traces)
     _paged_elsewhere(evidence, incident, others)
     hypotheses: list[Hypothesis] = []
@@ -317,7 +320,7 @@ def _trace_evidence(
         ev.observed = True
     own = {c: found.excess(found.origins_before.get(c, 0), found.origins.get(c, 0))
            for c in candidates}
-    total = sum(own.values()) + sum(blame.failures.get(c, 0.0) for c in candidates)
+    total = _failure_total(found, blame, candidates)
     mine_own = own.get(service, 0.0)
     mine_calls = blame.failures.get(service, 0.0)
     if total >= 1.0 and mine_own + mine_calls >= 1.0:
@@ -353,10 +356,13 @@ def _trace_evidence(
         for message in blame.messages[service]:
             ev.hints.update(hints_of(message))
         _pods_line(ev, blame.pods.get(service), int(mine_calls), "failing calls")
-    measured = found.latency_shift(service)
+    # Self-time spent on the way to peers it calls without client spans is the wire's,
+    # and is weighed as network evidence on those peers instead.
+    untimed = frozenset(blame.untimed.get(service, ()))
+    measured = found.latency_shift(service, untimed)
     if measured and measured[1] - measured[0] >= 20:
         base, now = measured
-        carried = found.latency_carried(service, base, now)
+        carried = found.latency_carried(service, base, now, untimed)
         ev.latency = _time_strength(base, now) * _confidence(carried)
         ev.lines.append(f"self-time of {service} rose from {base:.0f} ms to {now:.0f} ms "
                         f"({carried} slow request(s) since)")
@@ -379,6 +385,12 @@ def _trace_evidence(
         if pods:
             ev.pods.update(pods)
             ev.lines.append(f"calls to pod(s) {', '.join(pods)} are the slow ones")
+
+
+def _failure_total(found: TraceFindings, blame: CallBlame, candidates: list[str]) -> float:
+    """Failures of the candidates' own code plus failing calls blamed on them."""
+    return sum(found.excess(found.origins_before.get(c, 0), found.origins.get(c, 0))
+               for c in candidates) + sum(blame.failures.get(c, 0.0) for c in candidates)
 
 
 def _pods_line(ev: Evidence, pods: dict[str, int] | None, count: int, what: str) -> None:
@@ -506,10 +518,88 @@ def _mention_evidence(ev: Evidence, signals: Signals, topology: Topology) -> Non
                     said.update(hints_of(message))
     if hits and (len(naming) > 1 or len(callers) == 1):
         ev.mention = _clamp(hits / max(total, 1) * 1.5)
+        ev.named_by = naming
         ev.lines.append(f"{hits} error messages of its callers name {ev.service}")
         # What the callers say about it ("connection reset ... calling auth", "x509 ...
         # calling ledger") describes the failure from the side that saw it.
         ev.hints.update(said)
+
+
+def _caller_changes(
+    evidence: dict[str, Evidence],
+    signals: Signals,
+    snap: Snapshot,
+    topology: Topology,
+    candidates: list[str],
+    incident_onset: datetime,
+) -> None:
+    """A caller's change that breaks its calls to a healthy peer is the caller's fault.
+
+    Calls that fail at the client, blamed on the peer by the call pattern, are the
+    caller's doing when the caller changed just before the onset, only its calls fail
+    (nobody else's calls to the peer are blamed on it), the peer's own code does not
+    fail, and either the peer serves its other callers fine or the change is about the
+    peer (its summary or diff names it: a new endpoint, timeout, pool or credentials).
+    The blame moves to the caller, and the peer's name in the caller's errors stops
+    counting against it.
+    """
+    found, blame = signals.traces, signals.blame
+    if found is None or blame is None or not snap.changes:
+        return
+    total = _failure_total(found, blame, candidates)
+    if total < 1.0:
+        return
+    for caller in sorted(evidence):
+        ev = evidence[caller]
+        scored = _change_scores(ev, snap, topology, ev.onset or incident_onset)
+        fitting = [cs for cs in scored if cs.score >= CALLER_CHANGE_FIT]
+        if not fitting or blame.made.get(caller, 0.0) < 1.0:
+            continue
+        for peer in sorted({p for c, p in found.edges if c == caller}):
+            if peer not in evidence or peer == caller:
+                continue
+            blamed = _as_peer_edges(blame, peer)
+            moved = sum(amount for c, _, amount in blamed if c == caller)
+            if moved < 1.0 or any(c != caller for c, _, _ in blamed):
+                continue
+            if found.excess(found.origins_before.get(peer, 0), found.origins.get(peer, 0)) >= 1:
+                continue
+            named = [cs for cs in fitting if _names(cs.change, peer)]
+            others_fine = _serves_others(found, peer, caller)
+            if not named and not others_fine:
+                continue
+            change = (named or fitting)[0].change
+            target = evidence[peer]
+            target.origin = max(0.0, target.origin - moved / total)
+            target.as_peer = max(0.0, target.as_peer - moved / total)
+            if target.named_by <= {caller}:
+                target.mention = 0.0
+            ev.origin = min(1.0, ev.origin + moved / total)
+            why = (f"its change {change.id} is about {peer}" if named
+                   else f"{peer} serves its other callers fine")
+            ev.lines.insert(0, f"{moved:.0f} failing calls to {peer} are its own: {why}, and "
+                               f"nobody else's calls to {peer} fail")
+            target.lines.append(f"the {moved:.0f} failing calls blamed on it are all "
+                                f"{caller}'s, which changed just before ({change.id}): "
+                                "read as the caller's fault")
+
+
+def _as_peer_edges(blame: CallBlame, service: str) -> list[tuple[str, str, float]]:
+    return [(c, p, a) for c, p, a in blame.failing_edges.get(service, ()) if p == service]
+
+
+def _names(change: Change, service: str) -> bool:
+    text = f"{change.summary}\n{change.diff}".lower()
+    return re.search(rf"(?<![a-z0-9]){re.escape(service.lower())}", text) is not None
+
+
+def _serves_others(found: TraceFindings, peer: str, caller: str) -> bool:
+    """Some other caller kept calling `peer` since the onset, without failures."""
+    for (c, p), edge in found.edges.items():
+        if p == peer and c != caller and edge.calls_after >= 2 and found.excess(
+                edge.fails_before, edge.fails_after) < 1.0:
+            return True
+    return False
 
 
 def _place(

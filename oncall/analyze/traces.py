@@ -117,6 +117,11 @@ class TraceFindings:
     self_after: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     self_after_pods: dict[str, dict[str, list[int]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(list)))
+    # Per service, each request's (start, self-time, peer): the peer when every call the
+    # request made went straight into that one peer's server spans, with no client span
+    # of its own to measure the wire by; None otherwise.
+    self_samples: dict[str, list[tuple[int, int, str | None]]] = field(
+        default_factory=lambda: defaultdict(list))
     versions_failing: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     versions_total: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
 
@@ -137,13 +142,32 @@ class TraceFindings:
             return float(after)
         return max(0.0, after - expected)
 
-    def latency_shift(self, service: str) -> tuple[float, float] | None:
-        """(baseline, recent) typical self-time in milliseconds, when both exist."""
+    def latency_shift(
+        self, service: str, without: frozenset[str] = frozenset()
+    ) -> tuple[float, float] | None:
+        """(baseline, recent) typical self-time in milliseconds, when both exist;
+        `without`: leave out the requests whose only calls went to these peers."""
+        if without:
+            before, after = self._self_split(service, without)
+            return shift(before, after)
         return shift(self.self_before.get(service), self.self_after.get(service))
 
-    def latency_carried(self, service: str, base_ms: float, now_ms: float) -> int:
+    def latency_carried(
+        self, service: str, base_ms: float, now_ms: float, without: frozenset[str] = frozenset()
+    ) -> int:
         """Recent requests whose self-time is closer to the new level (see `carried`)."""
-        return carried(self.self_after.get(service, []), base_ms, now_ms)
+        after = (self._self_split(service, without)[1] if without
+                 else self.self_after.get(service, []))
+        return carried(after, base_ms, now_ms)
+
+    def _self_split(self, service: str, without: frozenset[str]) -> tuple[list[int], list[int]]:
+        before: list[int] = []
+        after: list[int] = []
+        for start, own, peer in self.self_samples.get(service, ()):
+            if peer in without:
+                continue
+            (before if start < self.onset_us else after).append(own)
+        return before, after
 
 
 def shift(before: list[int] | None, after: list[int] | None) -> tuple[float, float] | None:
@@ -327,6 +351,9 @@ def _self_times(tree: _Tree, peers: dict[str, str], onset_us: int, found: TraceF
                 else:
                     stack.append(kid)
         own = max(0, span.duration_us - covered(span, exits)) if exits else span.duration_us
+        direct = {kid.service for kid in exits}
+        peer = next(iter(direct)) if len(direct) == 1 and span.service not in direct else None
+        found.self_samples[span.service].append((span.start_us, own, peer))
         if span.start_us < onset_us:
             found.self_before[span.service].append(own)
         else:

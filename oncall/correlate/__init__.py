@@ -11,10 +11,13 @@ The rules are the ones an experienced responder applies by hand:
   services, so concurrent unrelated incidents stay apart;
 - alerts the topology does not know join an incident they co-fire with in the same
   namespace (`units`);
-- warnings that were firing long before an unrelated incident, or that linger after
-  their acute counterpart resolved, are background noise (`background`);
-- a flapping alert joins the incident of its service (or of the root below it), else
-  it is noise.
+- warnings that linger after their acute counterpart resolved are set aside before
+  clustering, so they neither seed nor steer an incident; like flapping alerts they
+  join one only as a symptom (`background`);
+- warnings that were firing long before an unrelated incident are background noise
+  (`background`);
+- a flapping or lingering alert joins the incident of its service (or of the root
+  below it), else it is noise.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from datetime import datetime
 
 from oncall.correlate.background import (
     group_by_service,
+    lingering,
+    live_acute,
     resolved_acute,
     root_index,
     split_background,
@@ -61,18 +66,28 @@ def correlate(
         else:
             candidates[key] = alert
 
-    steady = [a for k, a in candidates.items() if k not in episodes.flapping]
+    resolved = resolved_acute(alerts, now)
+    live = live_acute(candidates.values())
+    leftover: list[tuple[Alert, str]] = []
+    steady: list[Alert] = []
+    for key, alert in candidates.items():
+        if key in episodes.flapping:
+            continue
+        reason = lingering(alert, resolved, live, now)
+        if reason:
+            leftover.append((alert, reason))
+        else:
+            steady.append(alert)
     co_failing = co_failing_pairs(spans or [])
     assigner = RootAssigner(steady, topology)
     clusters = _cluster(steady, topology, assigner, co_failing)
-    clusters, background = split_background(
-        clusters, topology, co_failing, resolved_acute(alerts, now), now)
+    clusters, background = split_background(clusters, topology, co_failing)
     for cluster, reason in background:
         for alert in cluster.alerts:
             noise.append(NoiseAlert(alert.fingerprint, alert.name, reason))
-
-    flapping = [candidates[k] for k in sorted(episodes.flapping & set(candidates))]
-    noise.extend(_attach_flapping(flapping, clusters, assigner, topology))
+    flapping = [(candidates[k], "flapping: resolved and fired again")
+                for k in sorted(episodes.flapping & set(candidates))]
+    noise.extend(_attach_symptoms(leftover + flapping, clusters, assigner, topology))
 
     incidents = [_incident(c.alerts) for c in clusters]
     incidents.sort(key=lambda inc: (-len(inc.alerts), inc.started_at, inc.id))
@@ -112,24 +127,27 @@ def _cluster(
     return attach_units(list(merged.values()), sessions(outside))
 
 
-def _attach_flapping(
-    flapping: list[Alert], clusters: list[Cluster], assigner: RootAssigner, topology: Topology
+def _attach_symptoms(
+    weak: list[tuple[Alert, str]],
+    clusters: list[Cluster],
+    assigner: RootAssigner,
+    topology: Topology,
 ) -> list[NoiseAlert]:
-    """A flapping alert joins an incident only where its service (or the root it would be
-    a symptom of) already is; a flapping alert on its own is noise."""
+    """Alerts too weak to seed or steer an incident (flapping ones, lingering warnings)
+    join one only where their service (or the root they would be a symptom of) already
+    is; on their own they are noise, with the reason given."""
     noise: list[NoiseAlert] = []
     by_service = group_by_service(clusters)
     by_root = root_index(clusters)
     live_roots = set(by_root)
-    for alert in flapping:
+    for alert, reason in weak:
         about = subject(alert, topology)
         home = by_service.get(about) if about else None
         if home is None and about in topology and about is not None:
             root = assigner.pick(about, alert.name, alert.starts_at, among=live_roots)
             home = by_root.get(root)
         if home is None:
-            noise.append(NoiseAlert(alert.fingerprint, alert.name,
-                                    "flapping: resolved and fired again"))
+            noise.append(NoiseAlert(alert.fingerprint, alert.name, reason))
         else:
             clusters[home].alerts.append(alert)
     return noise

@@ -8,13 +8,16 @@ Two judgements an experienced responder makes before reading further:
   they were there before the page and will be there after it.
 - *lingering*: a warning whose acute counterpart (same alert, same service, a
   paging severity, e.g. the fast window of a multi-window SLO burn alert) has already
-  resolved: the spike is over and only the slow window has not caught up yet.
+  resolved: the spike is over and only the slow window has not caught up yet. This
+  one is judged per alert, before clustering (see `lingering`), so a leftover can
+  neither seed an incident nor steer a neighbour's incident onto its service.
 
 Neither rule looks at alert names; they read severity, timing and the dependency graph.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from oncall.correlate.episodes import is_acute, is_warning
@@ -48,18 +51,14 @@ def split_background(
     clusters: list[Cluster],
     topology: Topology,
     co_failing: set[tuple[str, str]],
-    resolved: dict[tuple[str, str], Alert],
-    now: datetime,
 ) -> tuple[list[Cluster], list[tuple[Cluster, str]]]:
-    """(clusters that stay incidents, background clusters with the reason)."""
+    """(clusters that stay incidents, stale background clusters with the reason)."""
     kept: list[Cluster] = []
     background: list[tuple[Cluster, str]] = []
-    live_acute = {(a.name, a.service or "") for c in clusters for a in c.alerts if is_acute(a)}
     # Latest first, so a cluster is only ever measured against clusters that stay.
     for cluster in sorted(clusters, key=lambda c: (c.onset, c.alerts[0].fingerprint),
                           reverse=True):
-        reason = _lingering(cluster, resolved, live_acute, now) or _stale(
-            cluster, kept, topology, co_failing)
+        reason = _stale(cluster, kept, topology, co_failing)
         if reason:
             background.append((cluster, reason))
         else:
@@ -69,25 +68,32 @@ def split_background(
     return kept, background
 
 
-def _lingering(
-    cluster: Cluster,
+def live_acute(alerts: Iterable[Alert]) -> set[tuple[str, str]]:
+    """(alert name, service) of the acute alerts still firing."""
+    return {(a.name, a.service or "") for a in alerts if is_acute(a)}
+
+
+def lingering(
+    alert: Alert,
     resolved: dict[tuple[str, str], Alert],
-    live_acute: set[tuple[str, str]],
+    live: set[tuple[str, str]],
     now: datetime,
 ) -> str | None:
-    """Every alert is a warning whose acute counterpart already resolved."""
-    first: Alert | None = None
-    for alert in cluster.alerts:
-        key = (alert.name, alert.service or "")
-        acute = resolved.get(key)
-        if (not is_warning(alert) or acute is None or key in live_acute
-                or acute.starts_at > alert.starts_at):
-            return None
-        first = first or acute
-    if first is None or first.ends_at is None:
+    """Why `alert` is a leftover: a warning whose acute counterpart (same name, same
+    service, started no later) has resolved while no acute twin still fires.
+
+    Judged per alert, before clustering: a leftover is evidence of nothing that is
+    still going on, so it must neither seed an incident of its own nor pull a
+    neighbour's fresh incident onto its service (a slow burn window still firing on
+    a dependency that recovered would otherwise become the root of every caller that
+    starts alerting minutes later)."""
+    key = (alert.name, alert.service or "")
+    acute = resolved.get(key)
+    if (not is_warning(alert) or acute is None or key in live
+            or acute.starts_at > alert.starts_at or acute.ends_at is None):
         return None
-    ago = _span(now - first.ends_at)
-    return (f"lingering: the {first.severity} {first.name} on {first.service} resolved "
+    ago = _span(now - acute.ends_at)
+    return (f"lingering: the {acute.severity} {acute.name} on {acute.service} resolved "
             f"{ago} ago, only a slower warning still fires")
 
 

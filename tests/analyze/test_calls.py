@@ -149,3 +149,91 @@ def test_a_new_pod_without_history_is_judged_against_its_siblings() -> None:
     ]
     found = analyze_metrics(series, onset)
     assert [a.pods for a in found["recs"]] == [["recs-new"]]
+
+
+def _direct(tid: str, caller: str, callee: str, start: int, self_ms: int) -> list[Span]:
+    """caller server span -> callee server span (10 ms), no client span in between."""
+    return [
+        Span(tid, "s", None, caller, "GET /x", start, (self_ms + 10) * 1000, pod=f"{caller}-1"),
+        Span(tid, "k", "s", callee, "GET /y", start + self_ms * 500, 10_000,
+             pod=f"{callee}-1"),
+    ]
+
+
+def test_self_time_lost_only_on_the_way_to_one_peer_points_at_that_peer() -> None:
+    """Without client spans the wire to a slow-to-reach peer shows as the caller's
+    self-time; when only the requests that call that peer slowed, the peer's network
+    is the cause, not the caller's code."""
+    spans: list[Span] = []
+    for i in range(12):
+        before = ONSET_US - 300_000_000 + i * 10_000_000
+        after = ONSET_US + i * 10_000_000
+        spans += _direct(f"tb{i}", "gateway", "transfers", before, 4)
+        spans += _direct(f"ta{i}", "gateway", "transfers", after, 500)
+        spans += _direct(f"ab{i}", "gateway", "accounts", before + 1_000_000, 4)
+        spans += _direct(f"aa{i}", "gateway", "accounts", after + 1_000_000, 4)
+    snap = Snapshot(name="t", now=NOW, spans=spans)
+    topo = Topology([("gateway", "transfers"), ("gateway", "accounts")])
+    hyps = analyze_incident(_incident(["gateway"]), snap, topo)
+    assert (hyps[0].service, hyps[0].kind) == ("transfers", "network")
+    assert any("calls to transfers" in line for line in hyps[0].evidence)
+    gateway = next(h for h in hyps if h.service == "gateway")
+    assert not any("self-time of gateway" in line for line in gateway.evidence)
+
+
+def test_a_slow_caller_network_is_not_blamed_on_the_peer_only_it_calls() -> None:
+    """A slow network on a service's pods slows its calls out as well as the calls into
+    it; the peer only it calls is not the fault."""
+    spans: list[Span] = []
+    for i in range(12):
+        before = ONSET_US - 300_000_000 + i * 10_000_000
+        after = ONSET_US + i * 10_000_000
+        spans += _direct(f"tb{i}", "gateway", "transfers", before, 4)
+        spans += _direct(f"ta{i}", "gateway", "transfers", after, 500)
+        spans += _direct(f"ab{i}", "gateway", "accounts", before + 1_000_000, 4)
+        spans += _direct(f"aa{i}", "gateway", "accounts", after + 1_000_000, 4)
+        spans += _direct(f"lb{i}", "transfers", "ledger", before + 2_000_000, 30)
+        spans += _direct(f"la{i}", "transfers", "ledger", after + 2_000_000, 900)
+        spans += _direct(f"xb{i}", "transfers", "fees", before + 3_000_000, 30)
+        spans += _direct(f"xa{i}", "transfers", "fees", after + 3_000_000, 30)
+    snap = Snapshot(name="t", now=NOW, spans=spans)
+    topo = Topology([("gateway", "transfers"), ("gateway", "accounts"),
+                     ("transfers", "ledger"), ("transfers", "fees")])
+    hyps = analyze_incident(_incident(["gateway"]), snap, topo)
+    assert (hyps[0].service, hyps[0].kind) == ("transfers", "network")
+    assert all(h.service != "ledger" or h.kind != "network" for h in hyps)
+
+
+def test_a_callers_change_about_its_peer_takes_the_calls_that_fail_on_it() -> None:
+    """A config push moves the caller to a new endpoint of its only peer: the calls are
+    refused before they reach the peer, whose own requests keep succeeding."""
+    spans: list[Span] = []
+    for i in range(12):
+        before = ONSET_US - 300_000_000 + i * 10_000_000
+        after = ONSET_US + i * 10_000_000
+        spans += _wrapped(f"b{i}", "transfers", "payments", before, 3)
+        if i % 3:
+            spans += _call(f"f{i}", "transfers", "payments", after, fail=True, op="HTTP POST")
+        else:
+            spans += _wrapped(f"a{i}", "transfers", "payments", after, 3)
+    change = Change("cfg-1", "config", "transfers", ONSET - timedelta(minutes=15),
+                    summary="move the payments client to the new endpoint",
+                    diff="- upstreams.payments.url: payments:8080\n"
+                         "+ upstreams.payments.url: payments-v2:8080\n")
+    snap = Snapshot(name="t", now=NOW, spans=spans, changes=[change],
+                    metrics=[_cpu("payments", 0.3, 0.5)])
+    topo = Topology([("gateway", "transfers"), ("transfers", "payments")])
+    hyps = analyze_incident(_incident(["gateway"]), snap, topo)
+    assert (hyps[0].service, hyps[0].change, hyps[0].kind) == ("transfers", "cfg-1", "config")
+    assert any("failing calls to payments are its own" in line for line in hyps[0].evidence)
+
+
+def _cpu(service: str, base: float, bad: float) -> MetricSeries:
+    start = int((NOW - timedelta(minutes=60)).timestamp())
+    samples = []
+    for i in range(61):
+        t = start + 60 * i
+        wiggle = base * 0.02 * ((i * 7) % 5 - 2)
+        samples.append((float(t), (bad if t >= ONSET.timestamp() else base) + wiggle))
+    return MetricSeries(name="cpu_utilization", labels={"service": service},
+                        samples=tuple(samples))
