@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from oncall.synth import build, eval_mix, examples, render
+from oncall.synth.build import DesignUnsatisfied
 from oncall.synth.cases import CaseSpec
 from oncall.synth.knowledge import runbook_files
 from oncall.synth.readme import eval_readme
@@ -49,6 +50,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except DesignUnsatisfied as exc:
+        print(f"oncall.synth: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.what == "examples":
         generate(examples(), args.out, args.runbooks, args.quiet)
         return 0

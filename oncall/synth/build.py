@@ -61,9 +61,16 @@ class Incident:
     alerts: list[str]
 
 
+ATTEMPTS = 200  # designs such as a storm on a small world need many draws on some seeds
+
+
+class DesignUnsatisfied(Exception):
+    """No draw satisfied the case's design; the message names the case and the last reason."""
+
+
 def build(spec: CaseSpec, runbooks: dict[str, Path]) -> dict[str, str]:
     last: Exception | None = None
-    for attempt in range(40):
+    for attempt in range(ATTEMPTS):
         rng = random.Random(f"{spec.seed}:{attempt}")
         try:
             return _attempt(spec, rng, f"{spec.seed}:{attempt}", runbooks)
@@ -71,7 +78,8 @@ def build(spec: CaseSpec, runbooks: dict[str, Path]) -> dict[str, str]:
             last = exc
             if os.environ.get("ONCALL_SYNTH_DEBUG"):
                 print(f"  {spec.name} attempt {attempt}: {exc}", file=sys.stderr)
-    raise RuntimeError(f"{spec.name}: no attempt satisfied the design ({last})")
+    raise DesignUnsatisfied(f"{spec.name}: no attempt of {ATTEMPTS} satisfied the design "
+                            f"({last}); try another --seed")
 
 
 def _now(spec: CaseSpec, rng: random.Random) -> float:

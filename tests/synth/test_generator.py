@@ -153,3 +153,19 @@ def test_fingerprint_convention_matches_the_shared_dataset() -> None:
         "cluster": "tt-prod",
     }
     assert fingerprint(labels) == "79fbe6a95ceabfba"
+
+
+def test_an_unsatisfiable_design_is_one_line_and_exit_2(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from oncall.synth import __main__ as cli
+    from oncall.synth.build import DesignUnsatisfied
+
+    def refuse(spec: object, runbooks: object) -> dict[str, str]:
+        raise DesignUnsatisfied("001-code-storm: no attempt of 200 satisfied the design "
+                                "(storm has only 3 alerts); try another --seed")
+
+    monkeypatch.setattr(cli, "build", refuse)
+    assert cli.main(["evals", "--out", str(tmp_path / "out"), "--count", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("oncall.synth: 001-code-storm") and len(err.strip().splitlines()) == 1
