@@ -29,6 +29,7 @@ class KindEvidence:
     dependency: bool = False  # a datastore, queue or third party (catalog or traces)
     origin: float = 0.0  # failures originating in its own code
     as_peer: float = 0.0  # failures of calls to it, seen by its callers
+    spans: float = 0.0  # failures that start in its own spans rather than at a call
     latency: float = 0.0  # its own self-time shift
     network: float = 0.0  # time on the wire of its calls
     saturation: float = 0.0  # CPU / memory / saturation series
@@ -55,6 +56,7 @@ def hints_of(text: str) -> set[str]:
 
 FULL = 0.85  # a resource this busy has no headroom left
 MORE_LOAD = 0.5  # half as many requests again
+HOT = 0.8  # close enough to the limit that a load rise finishes it off
 
 
 def _saturated(ev: KindEvidence) -> bool:
@@ -67,6 +69,29 @@ def _saturated(ev: KindEvidence) -> bool:
     if ev.saturation_peak > 1.0:
         return True
     return ev.saturation_peak >= FULL or ev.load >= MORE_LOAD
+
+
+def _hot_under_load(ev: KindEvidence) -> bool:
+    """A resource near its limit while the requests grew, even if others rose as well.
+
+    A rise seen on several services at once is discounted as evidence of where the
+    fault is, but once the service is the suspect, more load meeting a resource with
+    almost no headroom left is what running out of capacity looks like; a slow code
+    path under the same load leaves the resource well below its limit.
+    """
+    return ev.saturation >= 0.15 and ev.saturation_peak >= HOT and ev.load >= MORE_LOAD
+
+
+def _fails_on_the_wire(ev: KindEvidence) -> bool:
+    """Whether its failures are all calls that broke in transit, none its own code's.
+
+    A network fault on a service breaks the calls it makes and the calls made to it
+    (resets, timeouts at the client span) while no span of its own fails and its CPU
+    stays flat. A code fault fails inside its own spans, and a saturated service burns
+    CPU; either of those keeps the reading elsewhere even when some reset is seen.
+    """
+    at_calls = ev.origin - ev.spans + ev.as_peer
+    return at_calls >= 0.2 and ev.spans < 0.1 and ev.saturation < 0.1
 
 
 def kind_without_change(ev: KindEvidence) -> str:
@@ -82,9 +107,11 @@ def kind_without_change(ev: KindEvidence) -> str:
         return "cert"
     if ev.dependency:
         return "dependency"
-    if "capacity" in ev.hints or (ev.saturation >= 0.3 and _saturated(ev)):
+    if "capacity" in ev.hints or (ev.saturation >= 0.3 and _saturated(ev)) or _hot_under_load(ev):
         return "capacity"
     own_errors = max(ev.origin, ev.errors_metric, ev.logs * 0.5)
+    if "network" in ev.hints and _fails_on_the_wire(ev):
+        return "network"
     wire = max(ev.network, ev.as_peer if "network" in ev.hints else 0.0)
     if wire >= 0.2 and wire >= 0.6 * max(ev.latency, own_errors):
         return "network"

@@ -51,6 +51,7 @@ class Evidence:
     origin: float = 0.0
     as_peer: float = 0.0
     made: float = 0.0  # share of failing calls it made, whichever side they are blamed on
+    spans: float = 0.0  # share of the failures that start in its own spans, not at a call
     latency: float = 0.0
     network: float = 0.0
     metric: float = 0.0
@@ -85,7 +86,7 @@ class Evidence:
     def kind_evidence(self) -> KindEvidence:
         return KindEvidence(
             dependency=self.dependency, origin=self.origin - self.as_peer,
-            as_peer=self.as_peer, latency=self.latency, network=self.network,
+            as_peer=self.as_peer, spans=self.spans, latency=self.latency, network=self.network,
             saturation=self.saturation, saturation_peak=self.saturation_peak,
             load=self.load, errors_metric=self.errors_metric,
             latency_metric=self.latency_metric, logs=self.logs, mention=self.mention,
@@ -142,7 +143,7 @@ def analyze_incident(
             f"not linked to the alerting services, but {_fmt_share(traces, service)} of the "
             "requests it served failed in its own code (weighed down for the missing link)")
     _caller_changes(evidence, signals, snap, topology, candidates, onset)
-    _place(evidence, topology, traces)
+    _place(evidence, topology, traces, signals.blame)
     _paged_elsewhere(evidence, incident, others)
     hypotheses: list[Hypothesis] = []
     for ev in evidence.values():
@@ -255,11 +256,22 @@ def _evidence(
         names = sorted({a.name for a in own})
         ev.lines.append(f"{len(own)} alert(s) on {service} itself: {', '.join(names)}")
     ev.dependency = _is_dependency(service, snap, signals.traces, signals.stores)
+    down = sorted({a.name for a in own if _says_down(a.name)})
+    if ev.dependency and down:
+        # A datastore or queue whose own probe says it is down needs no other sign:
+        # its callers' errors are the consequence, and its series often stop with it.
+        ev.metric = 1.0
+        ev.lines.append(f"its own alert says it is down ({', '.join(down)})")
     _trace_evidence(ev, signals.traces, signals.blame, candidates)
     _metric_evidence(ev, signals.metrics, spread)
     _log_evidence(ev, signals.logs, candidates)
     _mention_evidence(ev, signals, topology)
     return ev
+
+
+def _says_down(alert_name: str) -> bool:
+    """PostgresDown, KafkaDown, RedisDown: an alert that the thing stopped answering."""
+    return alert_name.endswith("Down") and len(alert_name) > len("Down")
 
 
 def _is_dependency(
@@ -323,12 +335,16 @@ def _trace_evidence(
     total = _failure_total(found, blame, candidates)
     mine_own = own.get(service, 0.0)
     mine_calls = blame.failures.get(service, 0.0)
+    # A share of one or two failures is a share of chance: "1 of 1 failing traces"
+    # is no more telling than a single slow request, so it counts in proportion.
+    sure = min(1.0, total / CARRIED_FULL)
     if total >= 1.0 and mine_own + mine_calls >= 1.0:
-        ev.origin = (mine_own + mine_calls) / total
-        ev.as_peer = blame.as_peer.get(service, 0.0) / total
+        ev.origin = (mine_own + mine_calls) / total * sure
+        ev.spans = mine_own / total * sure
+        ev.as_peer = blame.as_peer.get(service, 0.0) / total * sure
     made = blame.made.get(service, 0.0)
     if total >= 1.0 and made >= 1.0:
-        ev.made = min(1.0, (mine_own + made) / total)
+        ev.made = min(1.0, (mine_own + made) / total) * sure
     if mine_own >= 1.0:
         ops = found.origin_operations[service].most_common(2)
         ev.lines.append(
@@ -603,7 +619,10 @@ def _serves_others(found: TraceFindings, peer: str, caller: str) -> bool:
 
 
 def _place(
-    evidence: dict[str, Evidence], topology: Topology, traces: TraceFindings | None
+    evidence: dict[str, Evidence],
+    topology: Topology,
+    traces: TraceFindings | None,
+    blame: CallBlame | None = None,
 ) -> None:
     below_of: dict[str, set[str]] = {}
     for service in evidence:
@@ -617,6 +636,7 @@ def _place(
         ev.anomalous_callees = sorted(
             s for s in below_of[service] if s in evidence and evidence[s].symptom >= 0.25
             and evidence[s].symptom >= 0.5 * ev.symptom
+            and not _only_its_calls(evidence[s], service, blame)
         )
         callers = sorted(s for s, below in below_of.items()
                          if service in below and s != service and evidence[s].anomalous)
@@ -625,6 +645,28 @@ def _place(
                 f"deepest anomalous service: {len(callers)} anomalous caller(s) "
                 f"({', '.join(callers[:4])}), nothing anomalous below it"
             )
+
+
+QUIET = 0.25  # below this a callee's own time, series and logs show nothing
+
+
+def _only_its_calls(callee: Evidence, caller: str, blame: CallBlame | None) -> bool:
+    """Whether all that is wrong with `callee` is `caller`'s calls to it, among several.
+
+    When a service's calls to two or more peers fail, while nobody else's calls to
+    them do and their own spans, timings, series and logs are quiet, the common
+    factor is the caller (its network, its client), not each of its peers; those
+    peers then do not make the caller look like a victim of something below it.
+    """
+    if blame is None or callee.spans > 0.0:
+        return False
+    if max(callee.latency, callee.network, callee.metric, callee.logs) >= QUIET:
+        return False
+    into = [c for c, p, _ in blame.failing_edges.get(callee.service, ()) if p == callee.service]
+    if not into or any(c != caller for c in into):
+        return False
+    peers = {p for edges in blame.failing_edges.values() for c, p, _ in edges if c == caller}
+    return len(peers) >= 2
 
 
 def _paged_elsewhere(
