@@ -71,7 +71,10 @@ def test_preview_shows_the_exact_call_and_its_dry_run_and_runs_nothing(
     drive(r.app, run)
     assert kubectl.mutating() == []
     assert kubectl.calls[-1] == [*SCALE_UP, "--dry-run=server"]
-    assert r.events() == ["proposal"] * 5 + ["decision", "note", "note"]
+    data = r.app.session.data
+    assert data is not None
+    proposed = len(data.triage.incidents[0].remediations)  # one per queued move
+    assert r.events() == ["proposal"] * proposed + ["decision", "note", "note"]
     assert r.records("note")[-1]["outcome"] == "dry_run"
 
 
