@@ -33,12 +33,19 @@ def install(
     with user_errors(), _quiet():
         report = install_model(root, force=force, progress=_say)
     size = report.files.get("model.onnx", report.model_bytes)
-    verb = "already installed" if report.source == "already installed" else \
+    verb = report.source if report.source in ("already installed", "int8 added") else \
         f"built in {report.seconds:.1f} s"
     typer.echo(f"all-MiniLM-L6-v2 (ONNX) {verb}: {report.directory}")
     typer.echo(f"  model.onnx {size / 1024 / 1024:.1f} MiB, "
                f"{sum(report.files.values()) / 1024 / 1024:.1f} MiB in all; "
                f"cosine vs torch >= {report.min_cosine:.6f}")
+    int8 = report.files.get("model_int8.onnx")
+    if int8:
+        typer.echo(f"  model_int8.onnx {int8 / 1024 / 1024:.1f} MiB (the default), cosine vs "
+                   f"model.onnx >= {report.int8_min_cosine or 0:.4f}")
+    elif report.int8_min_cosine is not None:
+        typer.echo(f"  int8 build rejected (cosine vs model.onnx {report.int8_min_cosine:.4f}); "
+                   "using model.onnx")
 
 
 @app.command("status")
@@ -63,10 +70,15 @@ def status(
         typer.echo(f"not installed (looked in {model_files_dir(root)}); "
                    "run `oncall model install`")
         raise typer.Exit(code=1)
+    from oncall.knowledge.embed import choose_variant
+
     typer.echo(f"installed: {files}")
     if manifest:
         typer.echo(f"  {manifest.get('source')}, torch {manifest.get('torch')}, "
                    f"sha256 {str(manifest.get('sha256', ''))[:16]}")
+    with user_errors():
+        typer.echo(f"  embedding with: {choose_variant(files)} "
+                   f"(ONCALL_MODEL_VARIANT=int8|fp32 to choose)")
 
 
 @contextmanager

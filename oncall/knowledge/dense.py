@@ -1,7 +1,9 @@
 """Dense stores: chroma (persistent or a shared server) and an in-memory matrix.
 
-Both answer the same three calls (`upsert`, `delete`, `query`) so the index above
-them does not care where vectors live. chromadb is imported in `open_chroma` only.
+Both answer the same calls (`upsert`, `delete`, `query`, `reset`) so the index above
+them does not care where vectors live. The index embeds the chunks itself (batches of
+256 sorted by length) and hands the vectors over; a store embeds only when it is given
+none. chromadb is imported in `open_chroma` only.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ DENSE_FLOOR = 0.1
 
 class DenseStore(Protocol):
     def upsert(self, chunks: Sequence[Chunk], file_sha: dict[str, str],
-               progress: Callable[[int], None] | None = None) -> None: ...
+               progress: Callable[[int], None] | None = None,
+               vectors: Any = None) -> None: ...
 
     def delete(self, ids: Sequence[str]) -> None: ...
 
@@ -89,15 +92,21 @@ class ChromaStore:
         )
 
     def upsert(self, chunks: Sequence[Chunk], file_sha: dict[str, str],
-               progress: Callable[[int], None] | None = None) -> None:
-        if self._ef is None:
+               progress: Callable[[int], None] | None = None,
+               vectors: Any = None) -> None:
+        """Writes chunks with `vectors` (rows in chunk order), or has chroma embed them."""
+        if self._ef is None and vectors is None:
             raise RuntimeError("no embedding model: dense writes need `oncall model install`")
         for start in range(0, len(chunks), BATCH):
             batch = chunks[start:start + BATCH]
+            extra: dict[str, Any] = {}
+            if vectors is not None:
+                extra["embeddings"] = vectors[start:start + BATCH]
             self.collection.upsert(
                 ids=[c.id for c in batch],
                 documents=[c.embed_text() for c in batch],
                 metadatas=[chunk_metadata(c, file_sha.get(c.path, "")) for c in batch],
+                **extra,
             )
             if progress:
                 progress(len(batch))
@@ -137,7 +146,7 @@ class ChromaStore:
         self.collection.modify(metadata={"oncall_generation": value, "oncall_model": model})
 
     def everything(self) -> Any:
-        return self.collection.get(include=["documents", "metadatas"])
+        return self.collection.get(include=["documents", "metadatas", "embeddings"])
 
 
 class MemoryStore:
@@ -153,10 +162,13 @@ class MemoryStore:
         self.matrix = np.zeros((0, 384), dtype=np.float32)
 
     def upsert(self, chunks: Sequence[Chunk], file_sha: dict[str, str],
-               progress: Callable[[int], None] | None = None) -> None:
+               progress: Callable[[int], None] | None = None,
+               vectors: Any = None) -> None:
         np = self._np
         self.delete([c.id for c in chunks])
-        vectors = self.embedder.embed([c.embed_text() for c in chunks])
+        if vectors is None:
+            vectors = self.embedder.embed([c.embed_text() for c in chunks])
+        vectors = np.asarray(vectors, dtype=np.float32)
         self.ids.extend(c.id for c in chunks)
         self.meta.extend(chunks)
         self.matrix = np.vstack([self.matrix, vectors]) if len(self.ids) > len(chunks) \

@@ -6,6 +6,13 @@ torch at run time. Unlike chroma's built-in function, which pads every input to 
 tokens, a batch is padded only to its longest member, and inputs are batched by length
 so a short query or a short section costs what it is.
 
+Two builds of the same model can be installed side by side: `model.onnx` (float32, what
+torch computes) and `model_int8.onnx` (its MatMul weights quantized to int8 per channel by
+`oncall model install`). int8 is the default because benchmarks/retrieval.py shows the
+same recall@3 at about 1.6x the throughput; `ONCALL_MODEL_VARIANT=fp32` picks the float
+model. Vectors of the two differ slightly (cosine ~0.99), so each has its own
+fingerprint and an index never mixes them.
+
 onnxruntime, tokenizers and numpy are imported when an embedder is built, never at
 `import oncall...` time.
 """
@@ -13,11 +20,20 @@ onnxruntime, tokenizers and numpy are imported when an embedder is built, never 
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from oncall.knowledge.onnx_export import MANIFEST, TOKENIZER_FILES, read_manifest
+from oncall.errors import InputError
+from oncall.knowledge.onnx_export import (
+    INT8_FILE,
+    MANIFEST,
+    MODEL_FILE,
+    TOKENIZER_FILES,
+    read_manifest,
+)
 from oncall.knowledge.paths import MODEL_NAME, model_files_dir
 
 if TYPE_CHECKING:
@@ -26,6 +42,10 @@ if TYPE_CHECKING:
 
 MAX_TOKENS = 256
 DIMENSIONS = 384
+VARIANT_ENV = "ONCALL_MODEL_VARIANT"
+VARIANTS = {"int8": INT8_FILE, "fp32": MODEL_FILE}
+DEFAULT_VARIANT = "int8"
+QUERY_CACHE = 256  # single-text embeddings kept per embedder (a query is often asked twice)
 
 
 def find_model(root: Path | None = None) -> Path | None:
@@ -38,13 +58,31 @@ def find_model(root: Path | None = None) -> Path | None:
     return files
 
 
-def model_fingerprint(files: Path) -> str:
-    """Identifies the vectors a model makes: changing model.onnx invalidates an index."""
-    manifest = read_manifest(files)
-    if manifest and manifest.get("sha256"):
-        return f"{MODEL_NAME}:{str(manifest['sha256'])[:16]}"
-    digest = hashlib.sha256((files / "model.onnx").read_bytes()).hexdigest()
-    return f"{MODEL_NAME}:{digest[:16]}"
+def choose_variant(files: Path, requested: str | None = None) -> str:
+    """`requested`, else `$ONCALL_MODEL_VARIANT`, else int8 when it is installed."""
+    wanted = requested or os.environ.get(VARIANT_ENV) or ""
+    if wanted and wanted not in VARIANTS:
+        raise InputError(VARIANT_ENV, f"unknown model variant {wanted!r} "
+                         f"(expected one of {', '.join(sorted(VARIANTS))})")
+    if wanted:
+        if not (files / VARIANTS[wanted]).is_file():
+            raise InputError(VARIANT_ENV, f"{files / VARIANTS[wanted]} is not installed; "
+                             "run `oncall model install`")
+        return wanted
+    return DEFAULT_VARIANT if (files / VARIANTS[DEFAULT_VARIANT]).is_file() else "fp32"
+
+
+def model_fingerprint(files: Path, variant: str = "fp32") -> str:
+    """Identifies the vectors a model makes: changing the model file invalidates an index.
+
+    The float model keeps the name indexes built before int8 existed carry."""
+    manifest = read_manifest(files) or {}
+    key = "sha256" if variant == "fp32" else f"{variant}_sha256"
+    digest = str(manifest.get(key) or "")
+    if not digest:
+        digest = hashlib.sha256((files / VARIANTS[variant]).read_bytes()).hexdigest()
+    name = MODEL_NAME if variant == "fp32" else f"{MODEL_NAME}-{variant}"
+    return f"{name}:{digest[:16]}"
 
 
 class Embedder(Protocol):
@@ -57,15 +95,25 @@ class Embedder(Protocol):
 
 
 class OnnxEmbedder:
-    """Embeds text with model.onnx in `files` (see `oncall model install`)."""
+    """Embeds text with the model in `files` (see `oncall model install`).
 
-    def __init__(self, files: Path, threads: int = 0, batch_size: int = 32) -> None:
+    `variant` is "int8" or "fp32" (default: `choose_variant`). The session runs
+    sequentially on `threads` intra-op threads (0: one per physical core, which is what
+    a 2-core machine wants), without spinning; a query embedding is cached, since
+    triage asks the same text of several indexes."""
+
+    def __init__(self, files: Path, threads: int = 0, batch_size: int = 32,
+                 variant: str | None = None, model_path: Path | None = None) -> None:
         import numpy as np
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         self.files = files
         self.batch_size = batch_size
+        # model_path: a build of `variant` being checked before it is renamed into place
+        self.variant = variant if model_path and variant else choose_variant(files, variant)
+        installed = files / VARIANTS[self.variant]
+        model_path = model_path or installed
         self._np = np
         tokenizer = Tokenizer.from_file(str(files / "tokenizer.json"))
         tokenizer.enable_truncation(max_length=MAX_TOKENS)
@@ -74,17 +122,27 @@ class OnnxEmbedder:
         options = ort.SessionOptions()
         options.log_severity_level = 3
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.inter_op_num_threads = 1
+        # Idle workers sleep instead of spinning: between two runs the same process
+        # scans vectors and BM25 postings, and on two cores a spinning pool takes the
+        # core it needs (measured: query embedding p50 13 -> 7 ms on a busy machine).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         if threads:
             options.intra_op_num_threads = threads
-        self._session = ort.InferenceSession(str(files / "model.onnx"), sess_options=options,
+        self._session = ort.InferenceSession(str(model_path), sess_options=options,
                                              providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._lock = threading.Lock()
-        self.fingerprint = model_fingerprint(files)
+        self._queries: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
+        self.fingerprint = model_fingerprint(files, self.variant) if model_path == installed \
+            else f"unchecked:{model_path.name}"
 
     def embed(self, texts: list[str]) -> npt.NDArray[np.float32]:
         """Unit vectors, one row per text, in input order."""
         np = self._np
+        if len(texts) == 1:
+            return self._embed_one(texts[0])
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         if not texts:
             return out
@@ -94,6 +152,21 @@ class OnnxEmbedder:
             idx = order[start:start + self.batch_size]
             out[idx] = self._forward([texts[i] for i in idx])
         return out
+
+    def _embed_one(self, text: str) -> npt.NDArray[np.float32]:
+        """One text (a query, mostly), through a small LRU cache."""
+        with self._lock:
+            hit = self._queries.get(text)
+            if hit is not None:
+                self._queries.move_to_end(text)
+        if hit is None:
+            hit = self._forward([text])
+            hit.setflags(write=False)  # shared by every caller that asks again
+            with self._lock:
+                self._queries[text] = hit
+                while len(self._queries) > QUERY_CACHE:
+                    self._queries.popitem(last=False)
+        return hit
 
     def _forward(self, batch: list[str]) -> npt.NDArray[np.float32]:
         np = self._np
@@ -114,28 +187,31 @@ class OnnxEmbedder:
 _CACHE: dict[str, OnnxEmbedder] = {}
 
 
-def load_embedder(root: Path | None = None) -> OnnxEmbedder | None:
-    """The installed model's embedder (one per process), or None without a model."""
+def load_embedder(root: Path | None = None,
+                  variant: str | None = None) -> OnnxEmbedder | None:
+    """The installed model's embedder (one per process and variant), or None."""
     files = find_model(root)
     if files is None:
         return None
-    key = str(files.resolve())
+    chosen = choose_variant(files, variant)
+    key = f"{files.resolve()}\0{chosen}"
     if key not in _CACHE:
-        _CACHE[key] = OnnxEmbedder(files)
+        _CACHE[key] = OnnxEmbedder(files, variant=chosen)
     return _CACHE[key]
 
 
 class _LazyEmbedder:
     """Loads model files on first use (chroma rebuilds functions from stored config)."""
 
-    def __init__(self, files: Path) -> None:
+    def __init__(self, files: Path, variant: str | None = None) -> None:
         self.files = files
+        self.variant = variant
         self.fingerprint = ""
         self._inner: OnnxEmbedder | None = None
 
     def embed(self, texts: list[str]) -> npt.NDArray[np.float32]:
         if self._inner is None:
-            self._inner = OnnxEmbedder(self.files)
+            self._inner = OnnxEmbedder(self.files, variant=self.variant)
             self.fingerprint = self._inner.fingerprint
         return self._inner.embed(texts)
 
@@ -173,11 +249,14 @@ def _make_ef_class() -> Any:
             return ["cosine"]
 
         def get_config(self) -> dict[str, Any]:
-            return {"files": str(self._inner.files)}
+            variant = getattr(self._inner, "variant", None)
+            return {"files": str(self._inner.files), **({"variant": variant} if variant else {})}
 
         @staticmethod
         def build_from_config(config: dict[str, Any]) -> Any:
-            return OncallOnnxEmbeddingFunction(_LazyEmbedder(Path(str(config.get("files")))))
+            variant = config.get("variant")
+            return OncallOnnxEmbeddingFunction(_LazyEmbedder(
+                Path(str(config.get("files"))), str(variant) if variant else None))
 
     return OncallOnnxEmbeddingFunction
 
@@ -189,7 +268,7 @@ def chroma_builtin_function(root: Path | None = None) -> Any:
         return None
     from chromadb.utils.embedding_functions import ONNXMiniLM_L6_V2
 
-    missing = [n for n in (*TOKENIZER_FILES, "model.onnx") if not (files / n).is_file()]
+    missing = [n for n in (*TOKENIZER_FILES, MODEL_FILE) if not (files / n).is_file()]
     if missing:
         return None
     ef = ONNXMiniLM_L6_V2(preferred_providers=["CPUExecutionProvider"])
@@ -197,5 +276,12 @@ def chroma_builtin_function(root: Path | None = None) -> Any:
     return ef
 
 
-__all__ = ["MANIFEST", "Embedder", "OnnxEmbedder", "chroma_builtin_function", "find_model",
-           "load_embedder"]
+__all__ = [
+    "MANIFEST",
+    "Embedder",
+    "OnnxEmbedder",
+    "choose_variant",
+    "chroma_builtin_function",
+    "find_model",
+    "load_embedder",
+]

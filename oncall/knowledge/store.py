@@ -14,6 +14,11 @@ Incremental by content: a file whose SHA-256 is unchanged is not parsed again; f
 that vanished from a folder being indexed are removed. Chunks are written to SQLite
 first with `dense = 0` and flagged once their vectors are in the dense store, so a
 run that stops half-way (or a model installed later) is completed by the next run.
+
+The vectors are also kept in the sidecar (`vectors`, float32 blobs): queries rank
+chunks from a numpy snapshot of them (`oncall.knowledge.snapshot`), exact and in about a
+millisecond, instead of a chroma HNSW query per search. Chroma stays the store of
+record, and the one a shared index is read from.
 """
 
 from __future__ import annotations
@@ -32,13 +37,22 @@ from typing import Any
 
 from oncall.errors import InputError
 from oncall.knowledge.chunk import Chunk, chunk_doc, chunk_source, discover, read_source, sha256
-from oncall.knowledge.dense import URL_ENV, ChromaStore, DenseStore, MemoryStore, join_labels
+from oncall.knowledge.dense import (
+    DENSE_FLOOR,
+    URL_ENV,
+    ChromaStore,
+    DenseStore,
+    MemoryStore,
+    join_labels,
+)
 from oncall.knowledge.embed import Embedder, load_embedder
-from oncall.knowledge.lexical import tokens
 from oncall.knowledge.paths import default_index_dir
+from oncall.knowledge.postings import SCHEMA_SQL as POSTINGS_SQL
+from oncall.knowledge.postings import rebuild as rebuild_postings
+from oncall.knowledge.snapshot import Snapshot
 from oncall.model import KnowledgeDoc
 
-SCHEMA = "1"
+SCHEMA = "2"  # 2: the vectors table
 RRF_K = 60
 CANDIDATES = 50
 Progress = Callable[[str, int, int], None]  # phase, done, total
@@ -58,6 +72,7 @@ CREATE TABLE IF NOT EXISTS chunks(
 CREATE INDEX IF NOT EXISTS chunks_path ON chunks(path);
 CREATE INDEX IF NOT EXISTS chunks_dense ON chunks(dense);
 CREATE TABLE IF NOT EXISTS tombstones(id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS vectors(rowid INTEGER PRIMARY KEY, vector BLOB NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
     title, section, labels, text, tokenize = 'porter unicode61');
 """
@@ -118,6 +133,8 @@ class KnowledgeIndex:
         self.location = location
         self.remote = remote
         self.directory = directory
+        self._generation = 0  # bumped by every write through this connection
+        self._snap: tuple[tuple[int, int], Snapshot] | None = None
         self._init_schema()
         if remote:
             self._refresh_from_remote()
@@ -180,9 +197,12 @@ class KnowledgeIndex:
             row = self.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             version = row[0] if row else None
         if version not in (None, SCHEMA):
-            for table in ("meta", "files", "chunks", "tombstones", "fts"):
+            for table in ("meta", "files", "chunks", "tombstones", "fts_instances", "fts",
+                          "vectors", "postings"):
                 self.db.execute(f"DROP TABLE IF EXISTS {table}")
-        self.db.executescript(_SCHEMA_SQL)
+            if self.dense is not None and not self.remote:  # its chunks are forgotten too
+                self.dense.reset()
+        self.db.executescript(_SCHEMA_SQL + POSTINGS_SQL)
         self._set_meta("schema", SCHEMA)
         self.db.commit()
 
@@ -201,8 +221,10 @@ class KnowledgeIndex:
         if stored is not None and self.dense is not None:
             self.dense.reset()
         self.db.execute("UPDATE chunks SET dense = 0")
+        self.db.execute("DELETE FROM vectors")
         self._set_meta("model", fingerprint)
         self.db.commit()
+        self._generation += 1
 
     # -- indexing -----------------------------------------------------------------------
 
@@ -239,7 +261,13 @@ class KnowledgeIndex:
         report.removed = len(gone)
         self._write(changed, gone)
         report.chunks_written = sum(len(c[3]) for c in changed)
+        self._refresh_postings()
         report.embedded = self._embed_pending(progress)
+        if changed or gone or report.embedded:
+            # fold the write-ahead log into the file: a bulk write leaves it as large as
+            # the data; busy readers just make this a no-op
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         report.seconds = time.perf_counter() - start
         return report
 
@@ -254,6 +282,7 @@ class KnowledgeIndex:
             chunks = chunk_doc(doc, sha256(f"{key}\0{doc.id}".encode())[:16])
             changed.append((key, digest, [doc], chunks))
         self._write(changed, [])
+        self._refresh_postings()
         self._embed_pending(None)
         return sum(len(c[3]) for c in changed)
 
@@ -262,22 +291,26 @@ class KnowledgeIndex:
         now = time.time()
         db = self.db
         with db:
+            if changed or gone:
+                db.execute("DELETE FROM meta WHERE key='postings'")  # stale from here on
             for path in [*gone, *(c[0] for c in changed)]:
                 rows = db.execute("SELECT rowid, id FROM chunks WHERE path=?", (path,)).fetchall()
-                for rowid, chunk_id in rows:
-                    db.execute("DELETE FROM fts WHERE rowid=?", (rowid,))
-                    db.execute("INSERT OR IGNORE INTO tombstones(id) VALUES (?)", (chunk_id,))
+                db.executemany("DELETE FROM fts WHERE rowid=?", [(r[0],) for r in rows])
+                db.executemany("DELETE FROM vectors WHERE rowid=?", [(r[0],) for r in rows])
+                db.executemany("INSERT OR IGNORE INTO tombstones(id) VALUES (?)",
+                               [(r[1],) for r in rows])
                 db.execute("DELETE FROM chunks WHERE path=?", (path,))
                 db.execute("DELETE FROM files WHERE path=?", (path,))
             for path, digest, docs, chunks in changed:
                 db.execute("INSERT INTO files(path, sha256, docs, chunks, indexed_at) "
                            "VALUES (?, ?, ?, ?, ?)", (path, digest, len(docs), len(chunks), now))
+                db.executemany("DELETE FROM tombstones WHERE id=?", [(c.id,) for c in chunks])
                 for c in chunks:
-                    db.execute("DELETE FROM tombstones WHERE id=?", (c.id,))
                     self._insert_chunk(c, path)
+        self._generation += 1
         self._flush_tombstones()
 
-    def _insert_chunk(self, c: Chunk, path: str, dense: int = 0) -> None:
+    def _insert_chunk(self, c: Chunk, path: str, dense: int = 0) -> int:
         cur = self.db.execute(
             "INSERT INTO chunks(id, path, ordinal, doc_id, title, doc_type, section, headings, "
             "services, alerts, tags, root_cause, resolution, text, dense) "
@@ -288,6 +321,16 @@ class KnowledgeIndex:
         labels = " ".join([c.labels(), c.root_cause, c.resolution])
         self.db.execute("INSERT INTO fts(rowid, title, section, labels, text) VALUES (?,?,?,?,?)",
                         (cur.lastrowid, c.title, " ".join(c.headings), labels, c.text))
+        return int(cur.lastrowid or 0)
+
+    def _refresh_postings(self) -> None:
+        """Recomputes the BM25 postings when a write made them stale (see postings.py)."""
+        if self._meta("postings") is not None:
+            return
+        with self.db:
+            rebuild_postings(self.db)
+            self._set_meta("postings", "1")
+        self._generation += 1
 
     def _flush_tombstones(self) -> None:
         ids = [r[0] for r in self.db.execute("SELECT id FROM tombstones").fetchall()]
@@ -306,22 +349,24 @@ class KnowledgeIndex:
         if not rows:
             return 0
         chunks = [_row_chunk(r) for r in rows]
+        rowids = [int(r[0]) for r in rows]
         shas = dict(self.db.execute("SELECT path, sha256 FROM files").fetchall())
-        total, done = len(chunks), 0
-        step = 256
+        total = len(chunks)
+        step = 256  # the embedder sorts each step by length: padding stays short
         for start in range(0, total, step):
             batch = chunks[start:start + step]
-
-            def tick(n: int) -> None:
-                nonlocal done
-                done += n
-                if progress:
-                    progress("embedding", done, total)
-
-            self.dense.upsert(batch, shas, tick)
+            vectors = self.embedder.embed([c.embed_text() for c in batch])
+            self.dense.upsert(batch, shas, None, vectors)
             with self.db:
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO vectors(rowid, vector) VALUES (?, ?)",
+                    [(rowid, v.astype("float32").tobytes())
+                     for rowid, v in zip(rowids[start:start + step], vectors, strict=True)])
                 self.db.executemany("UPDATE chunks SET dense = 1 WHERE id=?",
                                     [(c.id,) for c in batch])
+            self._generation += 1
+            if progress:
+                progress("embedding", start + len(batch), total)
         self._bump_generation()
         return total
 
@@ -345,14 +390,22 @@ class KnowledgeIndex:
         if remote_gen and remote_gen == self._meta("generation"):
             return
         data = self.dense.everything()
+        vectors = data.get("embeddings")
+        if vectors is None:
+            vectors = [None] * len(data["ids"])
         with self.db:
-            for table in ("files", "chunks", "fts", "tombstones"):
+            for table in ("files", "chunks", "fts", "tombstones", "vectors", "postings"):
                 self.db.execute(f"DELETE FROM {table}")
+            self.db.execute("DELETE FROM meta WHERE key='postings'")
             files: dict[str, tuple[str, set[str], int]] = {}
-            for chunk_id, document, meta in zip(data["ids"], data["documents"] or [],
-                                                data["metadatas"] or [], strict=False):
+            for chunk_id, document, meta, vector in zip(
+                    data["ids"], data["documents"] or [], data["metadatas"] or [], vectors,
+                    strict=False):
                 chunk = _meta_chunk(chunk_id, document or "", dict(meta or {}))
-                self._insert_chunk(chunk, chunk.path, dense=1)
+                rowid = self._insert_chunk(chunk, chunk.path, dense=1)
+                if vector is not None:
+                    self.db.execute("INSERT INTO vectors(rowid, vector) VALUES (?, ?)",
+                                    (rowid, _float32_bytes(vector)))
                 sha, doc_ids, count = files.get(chunk.path, (str(meta.get("file_sha256", "")),
                                                              set(), 0))
                 doc_ids.add(chunk.doc_id)
@@ -362,50 +415,47 @@ class KnowledgeIndex:
                                 "VALUES (?, ?, ?, ?, ?)", (path, sha, len(doc_ids), count,
                                                            time.time()))
             self._set_meta("generation", remote_gen)
+        self._generation += 1
+        self._refresh_postings()
 
     # -- searching ----------------------------------------------------------------------
 
     def search(self, text: str, *, services: Sequence[str] = (), doc_types: Sequence[str] = (),
                limit: int = 10, lexical: bool = False) -> list[SearchHit]:
-        """Ranked documents (best chunk each): dense and BM25 fused by reciprocal rank."""
+        """Ranked documents (best chunk each): dense, BM25 and the alert and service names
+        the query mentions (see `Snapshot.labels`), fused by reciprocal rank."""
         rankings = {"bm25": self.lexical_ranking(text, services, doc_types, CANDIDATES)}
         if not lexical and self.mode == "hybrid":
             rankings["dense"] = self.dense_ranking(text, services, doc_types, CANDIDATES)
+        named = self.snapshot().labels(text, CANDIDATES, services, doc_types)
+        if named:
+            rankings["labels"] = named
         return self.fuse(rankings, limit)
 
     def dense_ranking(self, text: str, services: Sequence[str], doc_types: Sequence[str],
                       limit: int) -> list[tuple[str, float]]:
         if self.dense is None or self.embedder is None or not text.strip():
             return []
-        embedded = self.db.execute("SELECT count(*) FROM chunks WHERE dense=1").fetchone()[0]
-        if not embedded:
+        snap = self.snapshot()
+        if not snap.embedded:
             return []
         vector = self.embedder.embed([text])[0]
-        return self.dense.query(vector, min(limit, embedded), services, doc_types)
+        if snap.covers_dense:
+            return snap.dense(vector, limit, services, doc_types, DENSE_FLOOR)
+        # vectors missing from the sidecar (an index written by an older oncall): ask chroma
+        return self.dense.query(vector, min(limit, snap.embedded), services, doc_types)
 
     def lexical_ranking(self, text: str, services: Sequence[str], doc_types: Sequence[str],
                         limit: int) -> list[tuple[str, float]]:
-        terms = list(dict.fromkeys(tokens(text)))
-        if not terms:
-            return []
-        match = " OR ".join(f'"{t}"' for t in terms[:64])
-        sql = ["SELECT c.id, bm25(fts, 4.0, 2.0, 2.0, 1.0) AS s FROM fts "
-               "JOIN chunks c ON c.rowid = fts.rowid WHERE fts MATCH ?"]
-        params: list[Any] = [match]
-        if services:
-            sql.append("AND (c.services = '' OR "
-                       + " OR ".join("instr(c.services, ?) > 0" for _ in services) + ")")
-            params.extend(f"|{s}|" for s in services)
-        if doc_types:
-            sql.append(f"AND c.doc_type IN ({','.join('?' for _ in doc_types)})")
-            params.extend(doc_types)
-        sql.append("ORDER BY s LIMIT ?")
-        params.append(limit)
-        try:
-            rows = self.db.execute(" ".join(sql), params).fetchall()
-        except sqlite3.OperationalError:  # an FTS5 syntax corner case: no lexical answer
-            return []
-        return [(r[0], -float(r[1])) for r in rows]
+        return self.snapshot().bm25(text, limit, services, doc_types)
+
+    def snapshot(self) -> Snapshot:
+        """The chunks, vectors and postings in numpy; rebuilt after any write to the index
+        (ours: `_generation`; another process's: SQLite's data_version)."""
+        version = (self._generation, int(self.db.execute("PRAGMA data_version").fetchone()[0]))
+        if self._snap is None or self._snap[0] != version:
+            self._snap = (version, Snapshot.load(self.db))
+        return self._snap[1]
 
     def fuse(self, rankings: dict[str, list[tuple[str, float]]], limit: int,
              scale_to: int = 0) -> list[SearchHit]:
@@ -415,38 +465,36 @@ class KnowledgeIndex:
         the number of rankings that means, so hits from indexes searched with fewer
         rankings (no labels matched) compare fairly when merged. A single ranking keeps
         its own scores, scaled to its best."""
-        candidates = list(dict.fromkeys(c for ranking in rankings.values() for c, _ in ranking))
-        if not candidates:
+        if not any(rankings.values()):
             return []
-        rows = self._rows(candidates)
+        snap = self.snapshot()
         # Each ranking collapses to documents first (a document's best chunk stands for
         # it), so one long runbook cannot fill a ranking with its sections and push the
         # other documents down; then the document ranks are fused.
         scores: dict[str, float] = {}
         ranks: dict[str, dict[str, int]] = {}
         best_chunk: dict[str, tuple[float, str]] = {}
+        single = len(rankings) == 1 and not scale_to  # one ranking keeps its own scores
         for name, ranking in rankings.items():
             seen: set[str] = set()
             top = max((s for _, s in ranking), default=1.0) or 1.0
             for chunk_id, raw in ranking:
-                row = rows.get(chunk_id)
-                if row is None or row["doc_id"] in seen:
+                position = snap.position.get(chunk_id)
+                if position is None or snap.doc_ids[position] in seen:
                     continue
-                doc = row["doc_id"]
+                doc = snap.doc_ids[position]
                 seen.add(doc)
                 rank = len(seen)
                 ranks.setdefault(doc, {})[name] = rank
-                contribution = 1.0 / (RRF_K + rank)
-                if len(rankings) == 1 and not scale_to:  # one ranking keeps its own scores
-                    contribution = max(raw, 0.0) / top
+                contribution = max(raw, 0.0) / top if single else 1.0 / (RRF_K + rank)
                 scores[doc] = scores.get(doc, 0.0) + contribution
                 if contribution > best_chunk.get(doc, (-1.0, ""))[0]:
                     best_chunk[doc] = (contribution, chunk_id)
-        best = max(len(rankings), scale_to) / (RRF_K + 1)
-        if len(rankings) == 1 and not scale_to:
-            best = 1.0
+        best = 1.0 if single else max(len(rankings), scale_to) / (RRF_K + 1)
+        chosen = sorted(scores, key=lambda d: (-scores[d], d))[:limit]
+        rows = self._rows([best_chunk[doc][1] for doc in chosen])
         hits: list[SearchHit] = []
-        for doc in sorted(scores, key=lambda d: (-scores[d], d))[:limit]:
+        for doc in chosen:
             chunk_id = best_chunk[doc][1]
             row = rows[chunk_id]
             hits.append(SearchHit(
@@ -511,6 +559,12 @@ def _under_any(path: str, roots: Sequence[Path]) -> bool:
         if str(resolved) == path or path.startswith(str(resolved) + os.sep):
             return True
     return False
+
+
+def _float32_bytes(vector: Any) -> bytes:
+    import numpy as np
+
+    return np.asarray(vector, dtype=np.float32).tobytes()
 
 
 def _split_labels(value: str) -> tuple[str, ...]:
