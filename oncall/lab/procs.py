@@ -4,7 +4,10 @@ Each process gets its own session (process group), so stopping it stops whatever
 started too; stopping is SIGTERM to the group, a bounded wait, then SIGKILL, and the
 process is reaped so nothing is left behind, not even a zombie. `stop_all` is
 idempotent and also registered with `atexit`, so an exception, Ctrl-C or SIGTERM still
-cleans up. Readiness waits are bounded and name the process and the tail of its log
+cleans up. SIGKILL cannot be caught, so on Linux each child is also started with a
+parent-death signal (`prctl(PR_SET_DEATHSIG, SIGTERM)`): when the lab process dies,
+however it dies, the kernel stops Prometheus, Alertmanager and the demo services too.
+Readiness waits are bounded and name the process and the tail of its log
 when it does not come up.
 """
 
@@ -16,6 +19,8 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +29,7 @@ from pathlib import Path
 import httpx
 
 STOP_SECONDS = 5.0
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 class LabError(Exception):
@@ -76,7 +82,8 @@ class Supervisor:
         with open(log, "wb") as sink:
             process = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT,
                                        stdin=subprocess.DEVNULL, cwd=cwd,
-                                       start_new_session=True)
+                                       start_new_session=True,
+                                       preexec_fn=_death_signal())
         proc = Proc(name, argv, process, log)
         self.procs.append(proc)
         return proc
@@ -100,6 +107,31 @@ class Supervisor:
                 proc.process.wait(timeout=STOP_SECONDS)
         self.procs.clear()
         atexit.unregister(self.stop_all)
+
+
+def _death_signal() -> Callable[[], None] | None:
+    """A pre-exec hook asking the kernel to SIGTERM the child when its parent dies.
+
+    Linux only. The signal fires when the *thread* that forked exits, so it is set only
+    from the main thread (the lab's own); elsewhere `stop_all` and `atexit` remain."""
+    if not sys.platform.startswith("linux") or threading.current_thread() is not \
+            threading.main_thread():
+        return None
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def hook() -> None:
+        prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return hook
 
 
 def _signal(proc: Proc, sig: signal.Signals) -> None:
