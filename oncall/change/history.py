@@ -5,11 +5,16 @@ Records are the knowledge format's incidents: Markdown with front matter (what
 postmortems carry less (no `cause:` block, no impact numbers); they still count, with
 the cause kind taken from their tags and the service from `services`. The audit log adds
 what was done per incident (executions, undos) when given.
+
+Without explicit paths the history is what the knowledge index knows: every file whose
+chunks it holds as doc type `incident` (`oncall postmortem` indexes each record it
+writes). Indexed files that are gone from disk are skipped and counted.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -56,9 +61,15 @@ class IncidentRecord:
         return {w for w in _WORD.findall(text) if w not in _STOP}
 
 
-def load_history(paths: list[Path], audit: AuditLog | None = None) -> list[IncidentRecord]:
-    """Every incident record below `paths`, sorted by day then id."""
+def load_history(paths: list[Path], audit: AuditLog | None = None,
+                 indexed: Sequence[Path] = ()) -> list[IncidentRecord]:
+    """Every incident record below `paths` and in the `indexed` files, sorted by day then id.
+
+    `indexed` are record files the knowledge index classified as incidents (see
+    `indexed_sources`): they count wherever they live, and a file also found below
+    `paths` is read once."""
     records: list[IncidentRecord] = []
+    seen: set[Path] = set()
     for root in paths:
         if not root.exists():
             raise InputError(str(root), "no such file or directory")
@@ -66,13 +77,62 @@ def load_history(paths: list[Path], audit: AuditLog | None = None) -> list[Incid
             p for p in root.rglob("*") if p.suffix.lower() in (".md", ".yaml", ".yml")
             and p.name.lower() != "readme.md")
         for path in files:
+            seen.add(path.resolve())
             for meta, body in _read(path, root):
                 record = _record(meta, body, str(path))
                 if record is not None:
                     records.append(record)
+    for path in indexed:
+        if path.resolve() in seen:
+            continue
+        seen.add(path.resolve())
+        for meta, body in _read(path, path):
+            record = _record(meta, body, str(path), indexed=True)
+            if record is not None:
+                records.append(record)
     if audit is not None:
         _attach_actions(records, audit)
     return sorted(records, key=lambda r: (r.day, r.id))
+
+
+@dataclass(slots=True)
+class IndexedSources:
+    """The incident record files a knowledge index knows, split by whether they still exist."""
+
+    location: str  # the index folder (or shared server) that was read
+    exists: bool  # False: there is no index there at all
+    found: list[Path] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # indexed, but gone from disk
+
+
+def indexed_sources(index: Path | None) -> IndexedSources:
+    """The incident records in the knowledge index at `index` (default: the user's).
+
+    Opened lexically (no model, nothing written but the schema bookkeeping); a local index
+    that was never built is not created. An explicit `index` that holds no index is an
+    error; the default one missing is just an empty answer."""
+    from oncall.knowledge.paths import default_index_dir
+    from oncall.knowledge.select import user_index_exists
+    from oncall.knowledge.store import KnowledgeIndex, chroma_url
+
+    url = chroma_url()
+    if not url and not user_index_exists(index):
+        if index is not None:
+            raise InputError(str(index), "no knowledge index here; run `oncall index PATH "
+                             "--index ...` first", field="--index")
+        return IndexedSources(location=str(default_index_dir()), exists=False)
+    store = KnowledgeIndex.open(index, lexical=True)
+    try:
+        sources = store.incident_sources()
+    finally:
+        store.close()
+    out = IndexedSources(location=store.location, exists=True)
+    for source in sources:
+        if Path(source).is_file():
+            out.found.append(Path(source))
+        else:
+            out.missing.append(source)
+    return out
 
 
 def _read(path: Path, root: Path) -> list[tuple[dict[str, Any], str]]:
@@ -94,10 +154,11 @@ def _read(path: Path, root: Path) -> list[tuple[dict[str, Any], str]]:
     return [(item, "") for item in items if isinstance(item, dict)]
 
 
-def _record(meta: dict[str, Any], body: str, path: str) -> IncidentRecord | None:
+def _record(meta: dict[str, Any], body: str, path: str,
+            indexed: bool = False) -> IncidentRecord | None:
     if str(meta.get("type") or "incident") != "incident":
         return None
-    if "incidents" not in Path(path).parts and meta.get("type") != "incident":
+    if not indexed and "incidents" not in Path(path).parts and meta.get("type") != "incident":
         return None
     cause = _map(meta.get("cause"))
     services = [str(s) for s in _list(meta.get("services"))]

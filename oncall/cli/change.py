@@ -12,17 +12,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from oncall.cli.common import user_errors
+from oncall.cli.index import INDEX_HELP
 from oncall.cli.triage import OutputFormat
 from oncall.errors import InputError
 
 if TYPE_CHECKING:
-    from oncall.change.history import IncidentRecord
+    from oncall.change.history import IncidentRecord, IndexedSources
     from oncall.change.recurrence import Recurrence
 
 app = typer.Typer(help="Propose reviewed changes that remove recurring causes.",
                   no_args_is_help=True)
 
-HISTORY_HELP = "Past-incident records (folders or files; `oncall postmortem` writes them)."
+HISTORY_HELP = "Past-incident records (folders or files; `oncall postmortem` writes them). " \
+               "Default: the incident records in the knowledge index (--index)."
 AUDIT_HELP = "The audit log (default: ~/.local/share/oncall/audit.jsonl)."
 
 
@@ -37,18 +39,39 @@ def _now(value: str | None) -> datetime:
     return parsed
 
 
-def _history(paths: list[Path], audit: Path | None) -> list[IncidentRecord]:
+def _history(paths: list[Path] | None, audit: Path | None, index: Path | None,
+             flag: str) -> tuple[list[IncidentRecord], IndexedSources | None]:
+    """The records at `paths`; without paths (or with --index) also those the knowledge
+    index knows. `flag` names how paths are given, for the error when there are none."""
     from oncall.audit import AuditLog
-    from oncall.change.history import load_history
+    from oncall.change.history import indexed_sources, load_history
 
     if audit is not None and not audit.exists():
         raise InputError(str(audit), "no such audit log", field="--audit")
+    indexed = None
+    if not paths or index is not None:
+        indexed = indexed_sources(index)
+        if not paths and not indexed.found and not indexed.missing:
+            what = "no knowledge index" if not indexed.exists else \
+                "no incident records in the knowledge index"
+            raise InputError(indexed.location, f"{what}; give {flag}, or record incidents with "
+                             "`oncall postmortem` or `oncall index PATH`")
     log = AuditLog(audit)
-    return load_history(paths, log if log.path.exists() else None)
+    records = load_history(list(paths or []), log if log.path.exists() else None,
+                           indexed.found if indexed is not None else ())
+    return records, indexed
+
+
+def _missing_note(indexed: IndexedSources | None) -> str | None:
+    if indexed is None or not indexed.missing:
+        return None
+    return (f"{len(indexed.missing)} indexed incident record(s) not found on disk, skipped "
+            f"(moved or deleted; re-run `oncall index` on their folder to forget them)")
 
 
 def recurring_command(
-    history: Annotated[list[Path], typer.Argument(help=HISTORY_HELP)],
+    history: Annotated[list[Path] | None, typer.Argument(help=HISTORY_HELP)] = None,
+    index: Annotated[Path | None, typer.Option("--index", help=INDEX_HELP)] = None,
     audit: Annotated[Path | None, typer.Option("--audit", help=AUDIT_HELP)] = None,
     days: Annotated[int, typer.Option("--days", min=1, help="Look back this many days.")] = 90,
     min_count: Annotated[int, typer.Option("--min-count", min=2, help="Incidents per cluster.")]
@@ -62,10 +85,14 @@ def recurring_command(
     from oncall.change.recurrence import find_recurring
 
     with user_errors():
-        records = _history(history, audit)
-        found = find_recurring(records, _now(now), days, min_count)
+        moment = _now(now)
+        records, indexed = _history(history, audit, index, "HISTORY paths")
+        found = find_recurring(records, moment, days, min_count)
     if output_format is OutputFormat.json:
-        body = {"records": len(records), "recurring": [_rec_dict(r) for r in found]}
+        body = {"records": len(records),
+                "index": indexed.location if indexed is not None else None,
+                "missing_records": len(indexed.missing) if indexed is not None else 0,
+                "recurring": [_rec_dict(r) for r in found]}
         sys.stdout.write(json.dumps(body, indent=2) + "\n")
         return
     from rich.console import Console
@@ -73,9 +100,12 @@ def recurring_command(
     from rich.text import Text
 
     console = Console()
+    note = _missing_note(indexed)
     if not found:
         console.print(Text(f"no recurring cause among {len(records)} incident record(s) in "
                            f"the last {days} days"))
+        if note:
+            console.print(Text(note), soft_wrap=True)
         return
     table = Table(title=Text(f"{len(found)} recurring cause(s) in {len(records)} record(s)"),
                   title_justify="left")
@@ -87,6 +117,8 @@ def recurring_command(
         table.add_row(Text(rec.id), Text(rec.service), Text(rec.kind), str(rec.count),
                       Text(impact), mttr, Text(", ".join(i.id for i in rec.incidents)))
     console.print(table)
+    if note:
+        console.print(Text(note), soft_wrap=True)
 
 
 def _rec_dict(rec: Recurrence) -> dict[str, Any]:
@@ -102,8 +134,11 @@ def _rec_dict(rec: Recurrence) -> dict[str, Any]:
 def propose(
     target: Annotated[str, typer.Argument(help="A cluster id from `oncall recurring`, or an "
                                           "incident record id.")],
-    history: Annotated[list[Path], typer.Option("--history", "-H", help=HISTORY_HELP)],
     repo: Annotated[Path, typer.Option("--repo", help="The config / IaC git repository.")],
+    history: Annotated[
+        list[Path] | None, typer.Option("--history", "-H", help=HISTORY_HELP)
+    ] = None,
+    index: Annotated[Path | None, typer.Option("--index", help=INDEX_HELP)] = None,
     policy_file: Annotated[
         Path | None, typer.Option("--policy", help="policy.yaml (autonomy, windows, approvers).")
     ] = None,
@@ -141,7 +176,11 @@ def propose(
         moment = _now(now)
         policy = _policy(policy_file)
         log = AuditLog(audit)
-        rec = _target(target, _history(history, None), moment, days)
+        records, indexed = _history(history, None, index, "--history")
+        note = _missing_note(indexed)
+        if note:
+            typer.echo(f"oncall: {note}", err=True)
+        rec = _target(target, records, moment, days)
         try:
             reason = p.check_governance(policy, moment)
         except p.ChangeRefused as refused:

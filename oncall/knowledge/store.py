@@ -522,6 +522,14 @@ class KnowledgeIndex:
 
     # -- stats --------------------------------------------------------------------------
 
+    def incident_sources(self) -> list[str]:
+        """The files the indexed past incidents came from: the distinct paths of chunks of
+        doc type `incident`, sorted. Read-only; documents added without a file (`doc:` keys,
+        see `add_docs`) are not sources."""
+        rows = self.db.execute("SELECT DISTINCT path FROM chunks WHERE doc_type = 'incident' "
+                               "AND path NOT LIKE 'doc:%' ORDER BY path").fetchall()
+        return [str(row[0]) for row in rows]
+
     def stats(self) -> dict[str, Any]:
         q = self.db.execute
         by_type = dict(q("SELECT doc_type, count(DISTINCT doc_id) FROM chunks "
