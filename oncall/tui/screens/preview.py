@@ -21,6 +21,10 @@ from oncall.remediate.session import ActOutcome
 from oncall.tui.screens.confirm import DRY_RUN
 from oncall.tui.text import safe
 
+# What happens if verification fails, by the executor's undo kind.
+UNDO_LABEL = {"undo": "undo (the executor reverses it)", "none": "undo (nothing to undo)",
+              "impossible": "undo (impossible)"}
+
 
 def preview_text(rem: Remediation, outcome: ActOutcome, approvals: str) -> Text:
     """The preview of `rem` as the loop made it; `approvals` says who must approve."""
@@ -46,7 +50,7 @@ def preview_text(rem: Remediation, outcome: ActOutcome, approvals: str) -> Text:
     text.append(f"\ndry run: {DRY_RUN[preview.dry_run_ok]}: ",
                 style="bold red" if preview.dry_run_ok is False else "bold")
     text.append(safe(preview.dry_run, limit=600))
-    text.append(f"\nundo ({preview.undo_kind}): ", style="bold")
+    text.append(f"\n{UNDO_LABEL.get(preview.undo_kind, 'undo')}: ", style="bold")
     text.append(safe(preview.undo, limit=400))
     if preview.undo_kind == "impossible":
         text.append("\nWARNING: this call cannot be undone from here", style="bold red")
