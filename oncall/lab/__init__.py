@@ -9,10 +9,11 @@ through a real executor under a lab policy, and verifies recovery from Prometheu
 
 Modules: `settings` (the services and the config file each re-reads), `demo` (a
 service or the request generator, run as `python -m oncall.lab.demo`), `deploy` (the
-deploy log), `logstore` and `control` (the deploy log, catalog and logs served in the
-wire formats the live connectors read), `faults`, `stack` (Prometheus, Alertmanager and
-oncall configuration), `procs` (starting and always stopping processes), `respond`
-(triage, act, verify), `report` and `run` (the orchestration).
+deploy log), `logstore`, `tracestore` and `control` (the deploy log, catalog, logs and
+traces served in the wire formats the live connectors read), `faults`, `stack`
+(Prometheus, Alertmanager and oncall configuration), `procs` (starting and always
+stopping processes), `respond` (triage, act, verify), `report` and `run` (the
+orchestration).
 """
 
 from oncall.lab.faults import DEFAULT_FAULT, FAULTS

@@ -1,10 +1,12 @@
 """The lab's control plane: one loopback HTTP server for what is not Prometheus.
 
-A real page also reads a deploy system, a service catalog and a log store. The lab has
-small ones (`deploy.Deployer`, the catalog below, `logstore.LogStore`) and serves them
-here in the wire formats oncall's live connectors already speak: Argo CD's application
-API (history, rollback), Backstage's `entities/by-query` and Loki's `query_range`. It
-also receives Alertmanager's webhook, so the lab can show the notification path works.
+A real page also reads a deploy system, a service catalog, a log store and a trace
+backend. The lab has small ones (`deploy.Deployer`, the catalog below,
+`logstore.LogStore`, `tracestore.TraceStore`) and serves them here in the wire formats
+oncall's live connectors already speak: Argo CD's application API (history, rollback),
+Backstage's `entities/by-query`, Loki's `query_range` and Jaeger's query API
+(`/api/services`, `/api/traces`). It also receives Alertmanager's webhook, so the lab
+can show the notification path works.
 Nothing here knows which fault was injected; it only serves what happened.
 """
 
@@ -20,10 +22,19 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from oncall.lab.deploy import Deployer, UnknownEntry
 from oncall.lab.logstore import LogStore, QueryError
 from oncall.lab.settings import ESCALATION, NAMESPACE, OWNER, SERVICES
+from oncall.lab.tracestore import (
+    TraceQueryError,
+    TraceStore,
+    jaeger_body,
+    jaeger_error,
+    parse_search,
+)
 
 MAX_BODY = 1024 * 1024
 _APP = re.compile(r"^/api/v1/applications/([^/]+)$")
 _ROLLBACK = re.compile(r"^/api/v1/applications/([^/]+)/rollback$")
+_TRACE = re.compile(r"^/api/traces/([^/]+)$")
+_OPERATIONS = re.compile(r"^/api/services/([^/]+)/operations$")
 
 
 def catalog_entities() -> list[dict[str, Any]]:
@@ -58,11 +69,14 @@ def catalog_entities() -> list[dict[str, Any]]:
 
 
 class ControlPlane:
-    """Serves the deploy log, catalog and logs on 127.0.0.1 (a free port) in a thread."""
+    """Serves the deploy log, catalog, logs and traces on 127.0.0.1 (a free port) in a
+    thread; without a trace store the Jaeger routes answer 404."""
 
-    def __init__(self, deployer: Deployer, logs: LogStore) -> None:
+    def __init__(self, deployer: Deployer, logs: LogStore,
+                 traces: TraceStore | None = None) -> None:
         self.deployer = deployer
         self.logs = logs
+        self.traces = traces
         self.entities = catalog_entities()
         self.notifications: list[dict[str, Any]] = []
         self.lock = threading.Lock()
@@ -113,6 +127,10 @@ class ControlPlane:
             return 200, {"version": "oncall-lab"}
         if path == "/loki/api/v1/query_range":
             return self._logs(query)
+        if self.traces is not None and path.startswith("/api/") and (
+                path in ("/api/services", "/api/operations", "/api/traces")
+                or _TRACE.match(path) or _OPERATIONS.match(path)):
+            return self._jaeger(self.traces, path, query)
         return 404, {"error": f"no route {path}"}
 
     def post(self, path: str, body: Any) -> tuple[int, Any]:
@@ -154,6 +172,36 @@ class ControlPlane:
             return 200, self.logs.query_range(text, start, end, limit, backward)
         except QueryError as exc:
             return 400, {"status": "error", "error": str(exc)}
+
+
+    def _jaeger(self, store: TraceStore, path: str,
+                query: dict[str, list[str]]) -> tuple[int, Any]:
+        """Jaeger's query API (see `tracestore`), with Jaeger's envelope and errors."""
+        if path == "/api/services":
+            return 200, jaeger_body(store.services())
+        match = _OPERATIONS.match(path)
+        if match:
+            ops = store.operations(unquote(match.group(1)))
+            return 200, jaeger_body(sorted({op["name"] for op in ops}))
+        if path == "/api/operations":
+            service = (query.get("service") or [""])[0]
+            if not service:
+                return 400, jaeger_error(400, "parameter 'service' is required")
+            return 200, jaeger_body(store.operations(service,
+                                                     (query.get("spanKind") or [""])[0]))
+        match = _TRACE.match(path)
+        if match:
+            found = store.traces_by_id([unquote(match.group(1))])
+            if not found:
+                return 404, jaeger_error(404, "trace not found")
+            return 200, jaeger_body(found)
+        if query.get("traceID"):
+            return 200, jaeger_body(store.traces_by_id(query["traceID"]))
+        try:
+            search = parse_search(query)
+        except TraceQueryError as exc:
+            return 400, jaeger_error(400, str(exc))
+        return 200, jaeger_body(store.search(search))
 
 
 def _handler(plane: ControlPlane) -> type[BaseHTTPRequestHandler]:

@@ -30,6 +30,9 @@ class LabReport:
     diagnosis_matched: bool | None = None
     processes: list[dict[str, Any]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    # What the live triage read from the trace source: traces, spans, failed traces,
+    # services (None when it read none)
+    traces: dict[str, Any] | None = None
     workdir: str = ""  # removed at the end of the run
     elapsed_seconds: float = 0.0
 
@@ -44,6 +47,7 @@ class LabReport:
                 "diagnosis_matched": self.diagnosis_matched,
                 "remediation": self.remediation, "outcome": self.outcome,
                 "alerts": self.alerts, "notified": self.notified, "missing": self.missing,
+                "traces": self.traces,
                 "audit": self.audit, "audit_ok": self.audit_ok, "steps": self.steps,
                 "processes": self.processes, "workdir": self.workdir,
                 "elapsed_seconds": round(self.elapsed_seconds, 1)}

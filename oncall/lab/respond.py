@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -22,6 +23,7 @@ from oncall.audit import AuditLog
 from oncall.config import load_config
 from oncall.lab.procs import LabError
 from oncall.lab.report import LabReport
+from oncall.model import Span
 from oncall.pipeline import load_and_triage
 from oncall.remediate.executors import Router
 from oncall.remediate.executors.config import parse_executor_config
@@ -36,6 +38,21 @@ VERIFY_MAX_SECONDS = 90.0
 READER_LOOKBACK_SECONDS = 60.0
 
 
+def traces_read(spans: list[Span] | None) -> dict[str, Any] | None:
+    """What the triage read from the trace source, for the report: how many traces and
+    spans, how many traces failed, and per service its spans and failed spans."""
+    if not spans:
+        return None
+    services: dict[str, dict[str, int]] = {}
+    for span in spans:
+        counts = services.setdefault(span.service, {"spans": 0, "error_spans": 0})
+        counts["spans"] += 1
+        counts["error_spans"] += span.error
+    return {"traces": len({s.trace_id for s in spans}), "spans": len(spans),
+            "failed_traces": len({s.trace_id for s in spans if s.error}),
+            "services": dict(sorted(services.items()))}
+
+
 def respond(report: LabReport, config_path: Path, audit_path: Path,
             remaining: Callable[[], float], step: Callable[[str], None]) -> None:
     """Fills `report` with the incident, cause, move and outcome; `LabError` when there is
@@ -45,6 +62,7 @@ def respond(report: LabReport, config_path: Path, audit_path: Path,
     with live_source_from(config) as source:
         snap, result = load_and_triage(source)
     report.missing = list(result.missing)
+    report.traces = traces_read(snap.spans)
     if not result.incidents:
         raise LabError("triage found no incident in the firing alerts")
     incident = result.incidents[0]
@@ -57,9 +75,11 @@ def respond(report: LabReport, config_path: Path, audit_path: Path,
     injected = report.injected or {}
     report.diagnosis_matched = top is not None and (
         top.service == injected.get("service") and top.change == injected.get("change"))
+    read = (f"; read {report.traces['traces']} trace(s), {report.traces['failed_traces']} "
+            "failed" if report.traces else "; read no traces")
     step(f"triage: {incident.id} {incident.title}; top cause "
          + (f"{top.kind} on {top.service} ({top.change or 'no change'}), score {top.score:.2f}"
-            if top else "none"))
+            if top else "none") + read)
     if not incident.remediations:
         raise LabError(f"triage proposed no remediation for {incident.id}")
     rem = incident.remediations[0]

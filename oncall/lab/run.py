@@ -47,6 +47,7 @@ from oncall.lab.procs import (
 from oncall.lab.report import LabReport
 from oncall.lab.respond import respond
 from oncall.lab.settings import ENTRY, NAMESPACE, SERVICES
+from oncall.lab.tracestore import TraceStore
 
 INSTALL = "apt-get install prometheus prometheus-alertmanager"
 START_SECONDS = 30.0
@@ -99,7 +100,7 @@ class LabRun:
         self.started = time.monotonic()
         self.deadline = self.started + options.timeout_seconds
         self.root = Path(tempfile.mkdtemp(prefix="oncall-lab-"))
-        for sub in ("config", "logs", "out", "prometheus", "alertmanager", "oncall"):
+        for sub in ("config", "logs", "traces", "out", "prometheus", "alertmanager", "oncall"):
             (self.root / sub).mkdir()
         audit = options.audit
         if audit is None:
@@ -108,7 +109,8 @@ class LabRun:
         self.report = LabReport(fault=self.fault.name, audit=str(audit), workdir=str(self.root))
         self.supervisor = Supervisor(self.root / "out")
         self.deployer = Deployer(self.root / "config")
-        self.control = ControlPlane(self.deployer, LogStore(self.root / "logs"))
+        self.traces = TraceStore(self.root / "traces")
+        self.control = ControlPlane(self.deployer, LogStore(self.root / "logs"), self.traces)
         self.urls: dict[str, str] = {"control": self.control.url}
         self.ports: dict[str, int] = {}
 
@@ -172,6 +174,7 @@ class LabRun:
                     "service", "--name", svc.name,
                     "--config", str(self.deployer.config_path(svc.name)),
                     "--log", str(self.root / "logs" / f"{svc.name}.log"),
+                    "--spans", str(self.traces.path(svc.name)),
                     "--port-file", str(self.root / "out" / f"{svc.name}.port")]
             if svc.upstream:
                 argv += ["--upstream", f"{svc.upstream}=http://127.0.0.1:{ports[svc.upstream]}"]

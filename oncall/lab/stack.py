@@ -5,7 +5,8 @@ windows, so a fault shows within seconds and recovery is visible within half a m
 The signals are recording rules named after what oncall's analysis knows
 (`latency_p95_seconds`, `error_ratio`, `request_rate`), the alerts are the two every
 service has (p95 too high, too many 5xx), and `oncall.yaml` points oncall's ordinary
-live sources at Prometheus, Alertmanager and the lab's control plane. The policy lets
+live sources at Prometheus, Alertmanager and the lab's control plane (deploy log,
+catalog, Loki-style logs and Jaeger-style traces). The policy lets
 a rollback of a lab service run on `auto`; everything else still needs a person.
 """
 
@@ -24,6 +25,10 @@ RECORDED = {
     "request_rate": "lab:request_rate",
 }
 P95_ALERT_SECONDS = 0.15
+# Traces per service the Jaeger source asks for, newest first: at 20 requests a second
+# about half a minute of traffic, so the few seconds since the fault come with healthy
+# traces before it to compare them with.
+TRACE_LIMIT = 600
 ERROR_RATIO_ALERT = 0.05
 
 
@@ -102,6 +107,7 @@ def oncall_config(prometheus_url: str, alertmanager_url: str, control_url: str,
             "alertmanager": {"url": alertmanager_url, "filter": [f'namespace="{NAMESPACE}"']},
             "prometheus": {"url": prometheus_url, "queries": queries},
             "loki": {"url": control_url, "queries": [f'{{namespace="{NAMESPACE}"}}']},
+            "jaeger": {"url": control_url, "services": apps, "limit": TRACE_LIMIT},
             "argocd": {"url": control_url, "applications": apps},
             "backstage": {"url": control_url},
         },

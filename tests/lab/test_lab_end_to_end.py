@@ -72,6 +72,15 @@ def test_the_default_lab_recovers_and_proves_it(tmp_path: Path) -> None:
     assert cause["service"] == injected["service"] == "checkout"
     assert cause["change"] == injected["change"] and report["diagnosis_matched"] is True
     assert any("alert" in line for line in cause["evidence"])
+    # the live triage read the services' traces through the Jaeger source, and they
+    # show checkout's calls to payments failing
+    assert not [m for m in report["missing"] if m.startswith("traces")], report["missing"]
+    traces = report["traces"]
+    assert traces["traces"] > 0 and traces["failed_traces"] > 0
+    assert set(traces["services"]) == {"frontend", "checkout", "payments"}
+    assert traces["services"]["checkout"]["error_spans"] > 0
+    assert any(("failing calls" in line or "failing traces" in line) and "checkout" in line
+               for line in cause["evidence"]), cause["evidence"]
     assert report["remediation"]["action"] == "rollback"
     assert report["remediation"]["decision"] == "auto"
     verification = report["outcome"]["verification"]

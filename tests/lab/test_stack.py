@@ -57,7 +57,10 @@ def test_oncall_yaml_is_valid_and_names_the_signals_the_analysis_knows(tmp_path:
     path = _write(tmp_path / "oncall.yaml", doc)
     config = load_config(path)
     assert {s.kind for s in config.sources} == {"alertmanager", "prometheus", "loki", "argocd",
-                                                "backstage"}
+                                                "backstage", "jaeger"}
+    jaeger = config.source("jaeger")
+    assert jaeger is not None and jaeger.url == "http://127.0.0.1:8080"
+    assert set(jaeger.services) == {s.name for s in SERVICES} and jaeger.limit == stack.TRACE_LIMIT
     prometheus = config.source("prometheus")
     assert prometheus is not None
     assert {q.signal for q in prometheus.queries} == {"latency_p95_seconds", "error_ratio",
