@@ -120,13 +120,17 @@ def _transport_reason(exc: httpx.TransportError) -> str:
 
 
 def _detail(response: httpx.Response) -> str:
-    """The server's own error text: Prometheus/Loki `error`, GitHub/Argo `message`."""
+    """The server's own error text: Prometheus/Loki `error`, GitHub/Argo `message`,
+    Jaeger `errors[0].msg`."""
     text = ""
     try:
         body = response.json()
     except (ValueError, RecursionError):
         body = None
     if isinstance(body, dict):
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            body = {**body, **errors[0]}  # Jaeger: {"errors": [{"code": 400, "msg": ...}]}
         for key in ("error", "message", "msg"):
             if isinstance(body.get(key), str) and body[key]:
                 text = body[key]

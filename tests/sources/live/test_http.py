@@ -51,6 +51,18 @@ def test_a_client_error_is_final_at_once_with_the_servers_message() -> None:
     assert slept == []
 
 
+def test_jaegers_error_shape_gives_its_message() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, json={"data": None, "total": 0, "limit": 0, "offset": 0,
+                                         "errors": [{"code": 400,
+                                                     "msg": "parameter 'service' is required"}]})
+
+    fetcher, _ = _fetcher(httpx.MockTransport(handler))
+    with pytest.raises(QueryRejected) as caught:
+        fetcher.get_json("/api/traces")
+    assert caught.value.reason == "HTTP 400 on /api/traces: parameter 'service' is required"
+
+
 def test_a_timeout_is_retried_and_named() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("slow", request=request)
