@@ -104,11 +104,17 @@ def triage_snapshot(
         incidents=corr.incidents,
         noise=corr.noise,
         stats=corr.stats,
-        missing=list(snap.missing),
+        missing=[*snap.missing, *_retriever_missing(retriever)],
         timings=dict(timer.timings),
         changes=_named_changes(snap, corr.incidents),
         policy=snap.policy,
     )
+
+
+def _retriever_missing(retriever: Retriever | None) -> list[str]:
+    """What the retriever could not search (the user's index, when it failed to open or
+    read): optional knowledge never stops a triage, it is named beside absent sources."""
+    return [str(m) for m in getattr(retriever, "missing", None) or ()]
 
 
 def _query(incident: Incident) -> KnowledgeQuery:

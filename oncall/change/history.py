@@ -108,7 +108,7 @@ class IndexedSources:
 def indexed_sources(index: Path | None) -> IndexedSources:
     """The incident records in the knowledge index at `index` (default: the user's).
 
-    Opened lexically (no model, nothing written but the schema bookkeeping); a local index
+    Opened lexically and read-only (no model, nothing written); a local index
     that was never built is not created. An explicit `index` that holds no index is an
     error; the default one missing is just an empty answer."""
     from oncall.knowledge.paths import default_index_dir
@@ -121,7 +121,7 @@ def indexed_sources(index: Path | None) -> IndexedSources:
             raise InputError(str(index), "no knowledge index here; run `oncall index PATH "
                              "--index ...` first", field="--index")
         return IndexedSources(location=str(default_index_dir()), exists=False)
-    store = KnowledgeIndex.open(index, lexical=True)
+    store = KnowledgeIndex.open(index, lexical=True, read_only=True)
     try:
         sources = store.incident_sources()
     finally:

@@ -64,6 +64,8 @@ def ask_command(
         from oncall.llm.gather import gather
 
         found = gather(question, scenario, knowledge or [], index, lexical)
+        for what in found.unavailable:
+            typer.echo(f"oncall: {what}; answering without it", err=True)
         completion = None
         if not found.context.sources:
             answer = Answer(False, "", note="nothing to answer from: give a SCENARIO, a -k "
@@ -80,6 +82,7 @@ def ask_command(
             "note": answer.note or None,
             "citations": [_cited(found.context, c) for c in answer.citations],
             "searched": found.searched,
+            "unavailable": found.unavailable,
             "sources_offered": len(found.context.sources),
             "raw": answer.raw or None,
             "usage": None if completion is None else {

@@ -32,6 +32,9 @@ def index_command(
     ] = OutputFormat.text,
 ) -> None:
     """Index runbooks, past incidents and known errors for `oncall search` and triage."""
+    import sqlite3
+
+    from oncall.knowledge.chunk import check_root
     from oncall.knowledge.hybrid import LEXICAL_NOTE, note_once
     from oncall.knowledge.store import KnowledgeIndex
 
@@ -39,16 +42,22 @@ def index_command(
         if not paths and not stats:
             raise InputError("oncall index", "give at least one PATH to index, or --stats")
         for path in paths or []:
-            if not path.exists():
-                raise InputError(str(path), "no such file or directory")
-        store = KnowledgeIndex.open(index, lexical=lexical)
+            check_root(path)  # before the index is opened (or created)
+        # --stats alone only looks: it neither creates an index nor touches one
+        store = KnowledgeIndex.open(index, lexical=lexical, read_only=not paths)
         report = None
-        if paths:
-            if store.mode == "lexical" and not lexical:
-                note_once(LEXICAL_NOTE.replace("ranking by", "indexing for"))
-            report = _run(store, paths, output_format is OutputFormat.text)
-        info = store.stats() if stats else None
-        store.close()
+        try:
+            if paths:
+                if store.mode == "lexical" and not lexical:
+                    note_once(LEXICAL_NOTE.replace("ranking by", "indexing for"))
+                report = _run(store, paths, output_format is OutputFormat.text)
+            info = store.stats() if stats else None
+        except sqlite3.Error as exc:  # a page of the file is corrupt, the disk is full
+            doing = "update" if paths else "read"
+            raise InputError(store.location, f"cannot {doing} the index database ({exc})"
+                             ) from None
+        finally:
+            store.close()
     if output_format is OutputFormat.json:
         out: dict[str, Any] = {}
         if report is not None:
@@ -82,7 +91,10 @@ def _run(store: Any, paths: list[Path], show: bool) -> Any:
     console = Console(stderr=True)
     columns = (TextColumn("{task.description:<9}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True, disable=not show) as bar:
+    # Only on a terminal: elsewhere the bar draws nothing but still ends with a newline,
+    # which would put a blank line before an error message.
+    live = show and console.is_terminal
+    with Progress(*columns, console=console, transient=True, disable=not live) as bar:
         tasks: dict[str, Any] = {}
 
         def progress(phase: str, done: int, total: int) -> None:

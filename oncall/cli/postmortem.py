@@ -55,14 +55,20 @@ def postmortem_command(
     ] = False,
 ) -> None:
     """Record a resolved incident as a past incident, so the next similar page finds it."""
-    from oncall.knowledge.postmortem import Outcome, build_record, parse_action, pick_incident
-    from oncall.sources.fields import parse_rfc3339
+    from oncall.knowledge.postmortem import (
+        Outcome,
+        build_record,
+        check_resolved_at,
+        incident_start,
+        parse_action,
+        pick_incident,
+    )
 
     with user_errors():
         body = _read_json(triage_file)
-        chosen = pick_incident(body, str(triage_file), incident)
-        if resolved_at and parse_rfc3339(resolved_at) is None:
-            raise InputError("--resolved-at", f"{resolved_at!r} is not an RFC 3339 time")
+        chosen = pick_incident(body, str(triage_file), incident)  # the shape, validated
+        if resolved_at:
+            check_resolved_at(resolved_at, incident_start(body, chosen, str(triage_file)))
         outcome = Outcome(resolution=resolution, actions=[parse_action(a) for a in action or []],
                           verified=verified, root_cause=root_cause or "", kind=kind or "",
                           resolved_at=resolved_at or "")

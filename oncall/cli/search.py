@@ -37,6 +37,8 @@ def search_command(
     ] = OutputFormat.text,
 ) -> None:
     """Search the knowledge index: dense + BM25 fused, filtered by service and type."""
+    import sqlite3
+
     from oncall.knowledge.hybrid import LEXICAL_NOTE, note_once
     from oncall.knowledge.store import KnowledgeIndex, chroma_url
 
@@ -51,15 +53,22 @@ def search_command(
                                  f"(expected one of {', '.join(DOC_TYPES)})")
         if index is not None and not chroma_url() and not (index / "oncall.sqlite3").is_file():
             raise InputError(str(index), "no index here; run `oncall index PATH --index ...`")
-        store = KnowledgeIndex.open(index, lexical=lexical)
-        if store.mode == "lexical" and not lexical:
+        store = KnowledgeIndex.open(index, lexical=lexical, read_only=True)  # never written
+        if store.note:
+            note_once(store.note)
+        elif store.mode == "lexical" and not lexical:
             note_once(LEXICAL_NOTE)
-        if not store.stats()["chunks"]:
-            raise InputError(store.location, "the index is empty; run `oncall index PATH` first")
-        hits = store.search(query, services=service or [], doc_types=doc_type or [],
-                            limit=limit, lexical=lexical)
+        try:
+            if not store.stats()["chunks"]:
+                raise InputError(store.location,
+                                 "the index is empty; run `oncall index PATH` first")
+            hits = store.search(query, services=service or [], doc_types=doc_type or [],
+                                limit=limit, lexical=lexical)
+        except sqlite3.Error as exc:  # a corrupt page found only now
+            raise InputError(store.location, f"cannot read the index database ({exc})") from None
+        finally:
+            store.close()
         mode = "lexical" if lexical else store.mode
-        store.close()
     if output_format is OutputFormat.json:
         body = {"query": query, "mode": mode, "hits": [h.as_dict() for h in hits]}
         sys.stdout.write(json.dumps(body, indent=2) + "\n")

@@ -14,6 +14,7 @@ front-matter validation as Markdown.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import stat
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from typing import Any
 import yaml
 
 from oncall.errors import InputError
+from oncall.knowledge.base import utf8_text
 from oncall.model import KnowledgeDoc
 from oncall.sources.knowledge import DOC_TYPES, MAX_DOC_BYTES, parse_knowledge_doc
 from oncall.sources.yamlsafe import safe_load
@@ -32,6 +34,7 @@ from oncall.sources.yamlsafe import safe_load
 MAX_WORDS = 180  # MiniLM reads 256 word pieces; ~1.3 pieces a word leaves room for the title
 MARKDOWN = (".md", ".markdown")
 YAML = (".yaml", ".yml")
+KINDS = "a Markdown runbook (.md, .markdown) or YAML records (.yaml, .yml)"
 # Front-matter keys of a YAML record; every other key becomes a section of its body.
 META_KEYS = ("id", "title", "type", "services", "alerts", "tags", "date", "root_cause",
              "resolution")
@@ -90,13 +93,13 @@ def discover(root: Path) -> Iterator[tuple[Path, str]]:
 
     Markdown anywhere (not README.md); YAML only where it can be a record: under an
     `incidents/`, `known-errors/` or `runbooks/` folder, or named directly. Scenario
-    files such as `alerts.yaml` beside a `knowledge/` folder are not records.
+    files such as `alerts.yaml` beside a `knowledge/` folder are not records. In a folder,
+    other files are passed over; a file named directly must be one of these (a typo such
+    as `/etc/passwd` is an error, not a runbook), and a regular file.
     """
-    if root.is_file():
+    if not check_root(root):
         yield root.resolve(), _type_for(root.parent.name, root.suffix.lower())
         return
-    if not root.is_dir():
-        raise InputError(str(root), "no such file or directory")
     for path in sorted(root.rglob("*")):
         suffix = path.suffix.lower()
         if suffix not in MARKDOWN + YAML or path.name.lower() == "readme.md" or path.is_dir():
@@ -108,6 +111,24 @@ def discover(root: Path) -> Iterator[tuple[Path, str]]:
         if suffix in YAML and not typed:
             continue
         yield path.resolve(), typed[-1] if typed else "runbook"
+
+
+def check_root(root: Path) -> bool:
+    """True for a folder; for a file, raises unless it is a regular Markdown/YAML file."""
+    try:
+        info = root.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise InputError(str(root), "no such file or directory") from None
+    except OSError as exc:
+        raise InputError(str(root), f"cannot be read ({exc.strerror})") from None
+    if stat.S_ISDIR(info.st_mode):
+        return True
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(str(root), "is not a regular file (name a Markdown or YAML "
+                         "knowledge file, or a folder of them)")
+    if root.suffix.lower() not in MARKDOWN + YAML:
+        raise InputError(str(root), f"is not a knowledge file: expected {KINDS}")
+    return False
 
 
 def _type_for(folder: str, suffix: str) -> str:
@@ -257,15 +278,28 @@ def chunk_doc(doc: KnowledgeDoc, key: str, max_words: int = MAX_WORDS) -> list[C
             pieces.append((headings, part))
     if not pieces:
         pieces.append(((), doc.title))
+    # What the stores and the model take is UTF-8: a YAML escape (`"\ud800"`) or a file
+    # name that is not UTF-8 leaves lone surrogates, made printable here, once.
+    labels = {name: tuple(utf8_text(v) for v in getattr(doc, name))
+              for name in ("services", "alerts", "tags")}
     return [
         Chunk(
-            id=f"{key}:{n}", doc_id=doc.id, title=doc.title, doc_type=doc.doc_type,
-            section=headings[-1] if headings else "", headings=headings, text=text,
-            path=doc.path, ordinal=n, services=doc.services, alerts=doc.alerts, tags=doc.tags,
-            root_cause=doc.root_cause or "", resolution=doc.resolution or "",
+            id=f"{key}:{n}", doc_id=utf8_text(doc.id), title=utf8_text(doc.title),
+            doc_type=utf8_text(doc.doc_type),
+            section=utf8_text(headings[-1]) if headings else "",
+            headings=tuple(utf8_text(h) for h in headings), text=utf8_text(text),
+            path=path_key(doc.path), ordinal=n, services=labels["services"],
+            alerts=labels["alerts"], tags=labels["tags"],
+            root_cause=utf8_text(doc.root_cause or ""),
+            resolution=utf8_text(doc.resolution or ""),
         )
         for n, (headings, text) in enumerate(pieces)
     ]
+
+
+def path_key(path: str | Path) -> str:
+    """How a file is named in the index: its path, a byte that is not UTF-8 as `\\xNN`."""
+    return utf8_text(str(path), escape=True)
 
 
 def _summary(doc: KnowledgeDoc) -> str:
@@ -331,7 +365,7 @@ def _hard_split(block: str, max_words: int) -> list[str]:
 
 def chunk_source(src: SourceFile) -> tuple[list[KnowledgeDoc], list[Chunk]]:
     docs = parse_source(src)
-    key = sha256(str(src.path).encode())[:16]
+    key = sha256(os.fsencode(src.path))[:16]  # the name's bytes, UTF-8 or not
     chunks: list[Chunk] = []
     for n, doc in enumerate(docs):
         chunks.extend(chunk_doc(doc, key if len(docs) == 1 else f"{key}-{n}"))

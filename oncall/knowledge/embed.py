@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from oncall.errors import InputError
+from oncall.knowledge.base import utf8_text
 from oncall.knowledge.onnx_export import (
     INT8_FILE,
     MANIFEST,
@@ -170,8 +171,11 @@ class OnnxEmbedder:
 
     def _forward(self, batch: list[str]) -> npt.NDArray[np.float32]:
         np = self._np
+        # The tokenizer takes only what encodes as UTF-8: a query from argv that was not
+        # UTF-8 arrives with surrogate escapes, and it must not end a search or a triage.
+        texts = [utf8_text(t if isinstance(t, str) else str(t)) for t in batch]
         with self._lock:  # the tokenizer's padding settings are shared state
-            encoded = self._tokenizer.encode_batch(batch)
+            encoded = self._tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encoded], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
         feed = {"input_ids": ids, "attention_mask": mask}

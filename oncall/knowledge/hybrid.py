@@ -11,15 +11,22 @@ services. Reciprocal rank fusion needs no score calibration between the three.
 
 Without the model installed the documents are ranked by `LexicalRetriever` (and the
 user's index by BM25 plus labels); a note says so once per process.
+
+The user's index is optional: one that cannot be opened or read (a corrupt file, a
+folder without permission, a shared server that is down) never stops a triage. The
+retriever goes on with the scenario's documents and lists the reason in `missing`,
+which the pipeline adds to the triage's own `missing`.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from oncall.errors import OncallError
 from oncall.knowledge.base import KnowledgeQuery, Retriever
 from oncall.knowledge.embed import Embedder
 from oncall.knowledge.lexical import LexicalRetriever
@@ -38,6 +45,17 @@ def note_once(message: str) -> None:
 
 LEXICAL_NOTE = ("no embedding model installed, ranking by BM25 only "
                 "(run `oncall model install` for hybrid search)")
+
+# What a user index that cannot be used raises: our one-line errors, SQLite's, the OS's.
+UNAVAILABLE = (OncallError, sqlite3.Error, OSError)
+
+
+def unavailable(exc: BaseException, where: str = "") -> str:
+    """The `missing` entry for a user index triage had to do without."""
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, sqlite3.Error) and where:
+        reason = f"{where}: cannot read the index database ({reason})"
+    return f"knowledge index: {reason}; triaged without it"
 
 
 def label_ranking(index: KnowledgeIndex, query: KnowledgeQuery,
@@ -112,6 +130,7 @@ class HybridRetriever:
         if self.embedder is None and not lexical:
             note_once(LEXICAL_NOTE)
         self.user_index = user_index
+        self.missing: list[str] = []  # what could not be searched, for the triage's missing
         self._lexical: LexicalRetriever | None = None
         self._memory: KnowledgeIndex | None = None
         if docs and self.embedder is None:
@@ -129,7 +148,11 @@ class HybridRetriever:
         if self._memory is not None:
             merged.extend(_to_hit(h) for h in query_index(self._memory, query, limit))
         if self.user_index is not None:
-            merged.extend(_to_hit(h) for h in query_index(self.user_index, query, limit))
+            try:
+                merged.extend(_to_hit(h) for h in query_index(self.user_index, query, limit))
+            except UNAVAILABLE as exc:  # e.g. a page of the file is corrupt: go on without
+                self.missing.append(unavailable(exc, self.user_index.location))
+                self.user_index = None
         seen: dict[str, KnowledgeHit] = {}
         for hit in sorted(merged, key=lambda h: -h.score):
             seen.setdefault(hit.id, hit)
@@ -140,7 +163,10 @@ class HybridFactory:
     """A `RetrieverFactory`: `factory(docs)` -> a `HybridRetriever` over docs + user index.
 
     `searches_user_index` tells the pipeline to call it even when a scenario brings no
-    documents of its own.
+    documents of its own. The user's index is opened read-only on every call (one per
+    triage; a dashboard reload sees what `oncall index` added since, and each thread
+    gets its own SQLite connection); when it cannot be opened the retriever goes on
+    without it and names it in `missing`.
     """
 
     def __init__(self, index: Path | None = None, *, use_user_index: bool = True,
@@ -150,19 +176,27 @@ class HybridFactory:
         self.lexical = lexical
         self.model_root = model_root
         self.searches_user_index = use_user_index
-        self._index: KnowledgeIndex | None = None
 
     def user_index(self) -> KnowledgeIndex | None:
+        """The user's index, read-only; raises what `KnowledgeIndex.open` raises."""
         if not self.use_user_index:
             return None
-        if self._index is None:
-            self._index = KnowledgeIndex.open(self.index_path, lexical=self.lexical,
-                                              model_root=self.model_root)
-        return self._index
+        return KnowledgeIndex.open(self.index_path, lexical=self.lexical,
+                                   model_root=self.model_root, read_only=True)
 
     def __call__(self, docs: list[KnowledgeDoc]) -> Retriever:
-        return HybridRetriever(docs, user_index=self.user_index(), lexical=self.lexical,
-                               model_root=self.model_root)
+        problem = None
+        try:
+            index = self.user_index()
+        except UNAVAILABLE as exc:
+            index, problem = None, unavailable(exc)
+        if index is not None and index.note:
+            note_once(index.note)
+        retriever = HybridRetriever(docs, user_index=index, lexical=self.lexical,
+                                    model_root=self.model_root)
+        if problem:
+            retriever.missing.append(problem)
+        return retriever
 
 
 def hybrid_factory(index: Path | None = None, **options: Any) -> HybridFactory:

@@ -8,13 +8,16 @@ alerts, tags with the cause kind), so `oncall index` and scenario `knowledge/` f
 read it like any hand-written postmortem.
 
 Everything here is pure: parsing a triage body and rendering a record. Files and the
-index are the command's business.
+index are the command's business. A saved triage is checked with the validator
+`oncall report` and `oncall ticket` use (`oncall.itsm.content.views`), plus what only a
+record needs: a start time to date and name it by, and a resolution that is not earlier.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import yaml
@@ -43,21 +46,71 @@ class Record:
 
 
 def pick_incident(body: Any, source: str, incident_id: str | None) -> dict[str, Any]:
-    """The incident to write up: by id, or the first (highest-ranked) one."""
-    if not isinstance(body, dict) or not isinstance(body.get("incidents"), list):
-        raise InputError(source, "is not an oncall triage (expected an 'incidents' list; "
-                         "save one with `oncall triage SCENARIO --format json`)",
-                         field="incidents")
-    incidents = [i for i in body["incidents"] if isinstance(i, dict)]
+    """The incident to write up: by id, or the first (highest-ranked) one.
+
+    The whole triage must have the shape `oncall triage --format json` writes (the
+    validator the report and ticket commands share), and the chosen incident a start time
+    (its own `started_at`, else the triage's `now`) the record can be dated by."""
+    from oncall.itsm.content import views
+
+    views(body, source)  # one-line InputError naming the field, e.g. incidents[0].services
+    incidents: list[dict[str, Any]] = body["incidents"]
     if not incidents:
         raise InputError(source, "holds no incident to write up", field="incidents")
-    if incident_id is None:
-        return incidents[0]
-    for incident in incidents:
-        if str(incident.get("id")) == incident_id:
-            return incident
-    known = ", ".join(str(i.get("id")) for i in incidents)
-    raise InputError(source, f"no incident {incident_id!r} (have: {known})", field="incidents")
+    chosen = 0
+    if incident_id is not None:
+        found = [n for n, i in enumerate(incidents) if str(i.get("id")) == incident_id]
+        if not found:
+            known = ", ".join(str(i.get("id")) for i in incidents)
+            raise InputError(source, f"no incident {incident_id!r} (have: {known})",
+                             field="incidents")
+        chosen = found[0]
+    incident = incidents[chosen]
+    incident_start(body, incident, source, f"incidents[{chosen}]")
+    top = _top_hypothesis(incident)
+    if top.get("kind") and str(top["kind"]) not in CAUSE_KINDS:  # it becomes a tag
+        raise InputError(source, f"unknown cause kind {str(top['kind'])!r} (expected one of "
+                         f"{', '.join(CAUSE_KINDS)})",
+                         field=f"incidents[{chosen}].hypotheses[0].kind")
+    return incident
+
+
+def incident_start(body: dict[str, Any], incident: dict[str, Any], source: str,
+                   where: str = "incidents[0]") -> datetime:
+    """When the incident began: `started_at`, else the triage's `now` (both RFC 3339)."""
+    now = body.get("now")
+    parsed_now = _time(now, source, "now") if now not in (None, "") else None
+    started = incident.get("started_at")
+    if started not in (None, ""):
+        return _time(started, source, f"{where}.started_at")
+    if parsed_now is None:
+        raise InputError(source, "is required (a record is dated by when the incident "
+                         "started, and the triage has no `now` either)",
+                         field=f"{where}.started_at")
+    return parsed_now
+
+
+def _time(value: Any, source: str, field_name: str) -> datetime:
+    from oncall.sources.fields import parse_rfc3339
+
+    parsed = parse_rfc3339(value) if isinstance(value, str) else None
+    if parsed is None:
+        raise InputError(source, f"{str(value)[:40]!r} is not an RFC 3339 time",
+                         field=field_name)
+    return parsed
+
+
+def check_resolved_at(resolved_at: str, started: datetime) -> None:
+    """A resolution time must be RFC 3339 and not before the incident started (that would
+    give a negative time to recover, read later as 0 minutes)."""
+    from oncall.sources.fields import parse_rfc3339
+
+    resolved = parse_rfc3339(resolved_at)
+    if resolved is None:
+        raise InputError("--resolved-at", f"{resolved_at!r} is not an RFC 3339 time")
+    if resolved < started:
+        raise InputError("--resolved-at", f"{resolved_at} is before the incident started "
+                         f"({started.strftime('%Y-%m-%dT%H:%M:%SZ')})")
 
 
 def parse_action(text: str) -> str:

@@ -24,8 +24,15 @@ INDEX_FILE = "oncall.sqlite3"
 
 
 def user_index_exists(index: Path | None) -> bool:
-    """A local index is there when `oncall index` has written its SQLite file."""
-    return ((index or default_index_dir()) / INDEX_FILE).is_file()
+    """A local index is there when `oncall index` has written its SQLite file.
+
+    Something that cannot even be looked at (a folder without permission) counts as
+    there: opening it then fails with the reason, which triage reports in `missing`
+    instead of silently searching without the user's index."""
+    try:
+        return ((index or default_index_dir()) / INDEX_FILE).is_file()
+    except OSError:
+        return True
 
 
 def model_installed(model_root: Path | None = None) -> bool:

@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import stat
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -35,8 +36,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from oncall.errors import InputError
-from oncall.knowledge.chunk import Chunk, chunk_doc, chunk_source, discover, read_source, sha256
+from oncall.errors import InputError, OncallError
+from oncall.knowledge.base import utf8_text
+from oncall.knowledge.chunk import (
+    Chunk,
+    chunk_doc,
+    chunk_source,
+    discover,
+    path_key,
+    read_source,
+    sha256,
+)
 from oncall.knowledge.dense import (
     DENSE_FLOOR,
     URL_ENV,
@@ -53,6 +63,7 @@ from oncall.knowledge.snapshot import Snapshot
 from oncall.model import KnowledgeDoc
 
 SCHEMA = "2"  # 2: the vectors table
+INDEX_FILE = "oncall.sqlite3"
 RRF_K = 60
 CANDIDATES = 50
 Progress = Callable[[str, int, int], None]  # phase, done, total
@@ -118,7 +129,17 @@ class SearchHit:
 
 
 def chroma_url() -> str | None:
-    return os.environ.get(URL_ENV) or None
+    """`$ONCALL_CHROMA_URL` (a shared `chroma run` server), checked as every configured
+    URL is; None when unset."""
+    value = os.environ.get(URL_ENV) or None
+    if value is None:
+        return None
+    from oncall.config import BadURL, check_url
+
+    try:
+        return check_url(value)
+    except BadURL as exc:
+        raise InputError(URL_ENV, exc.reason) from None
 
 
 class KnowledgeIndex:
@@ -126,15 +147,22 @@ class KnowledgeIndex:
 
     def __init__(self, db: sqlite3.Connection, dense: DenseStore | None,
                  embedder: Embedder | None, location: str, remote: bool = False,
-                 directory: Path | None = None) -> None:
+                 directory: Path | None = None, read_only: bool = False) -> None:
         self.db = db
         self.dense = dense
         self.embedder = embedder
         self.location = location
         self.remote = remote
         self.directory = directory
+        self.read_only = read_only
+        self.note: str | None = None  # why a read-only index is ranked without vectors
         self._generation = 0  # bumped by every write through this connection
         self._snap: tuple[tuple[int, int], Snapshot] | None = None
+        if read_only:
+            self._check_schema()
+            if embedder is not None:
+                self._check_model_read_only(embedder.fingerprint)
+            return
         self._init_schema()
         if remote:
             self._refresh_from_remote()
@@ -146,18 +174,26 @@ class KnowledgeIndex:
     @classmethod
     def open(cls, path: Path | None = None, *, lexical: bool = False,
              model_root: Path | None = None, url: str | None = None,
-             embedder: Embedder | None = None) -> KnowledgeIndex:
+             embedder: Embedder | None = None, read_only: bool = False) -> KnowledgeIndex:
         """The user's index: `path` (or the data dir), or the server at `url`/env.
 
-        `embedder` overrides the installed model (tests pass a small stand-in)."""
+        `embedder` overrides the installed model (tests pass a small stand-in).
+        `read_only` is for searching: a local index must exist already and is neither
+        created, migrated, re-flagged nor touched (SQLite opens it read-only; chroma is
+        not opened at all, the sidecar holds the vectors). A shared server's local
+        sidecar is a cache and is still refreshed."""
         directory = path or default_index_dir()
+        url = url if url is not None else chroma_url()
+        if read_only and not url:
+            db = _connect_read_only(directory, named=path is not None)
+            embedder = None if lexical else (embedder or load_embedder(model_root))
+            return cls(db, None, embedder, str(directory), directory=directory, read_only=True)
         if directory.exists() and not directory.is_dir():
             raise InputError(str(directory), "is not a directory (expected an index folder)")
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise InputError(str(directory), f"cannot create the index ({exc.strerror})") from None
-        url = url if url is not None else chroma_url()
         if embedder is None and not lexical:
             embedder = load_embedder(model_root)
         elif lexical:
@@ -169,7 +205,7 @@ class KnowledgeIndex:
             db = _connect(directory / f"remote-{name}.sqlite3")
             return cls(db, open_chroma(directory, embedder, url), embedder, url, remote=True,
                        directory=directory)
-        db = _connect(directory / "oncall.sqlite3")
+        db = _connect(directory / INDEX_FILE)
         dense: DenseStore | None = None
         if embedder is not None or (directory / "chroma").is_dir():
             from oncall.knowledge.dense import open_chroma
@@ -184,7 +220,8 @@ class KnowledgeIndex:
 
     @property
     def mode(self) -> str:
-        return "hybrid" if self.embedder is not None and self.dense is not None else "lexical"
+        has_vectors = self.dense is not None or self.read_only  # read-only: the sidecar's
+        return "hybrid" if self.embedder is not None and has_vectors else "lexical"
 
     def close(self) -> None:
         self.db.close()
@@ -205,6 +242,29 @@ class KnowledgeIndex:
         self.db.executescript(_SCHEMA_SQL + POSTINGS_SQL)
         self._set_meta("schema", SCHEMA)
         self.db.commit()
+
+    def _check_schema(self) -> None:
+        """A read-only index must be one this oncall writes: nothing can be migrated."""
+        path = self.location if self.directory is None else str(self.directory / INDEX_FILE)
+        try:
+            version = self._meta("schema")
+        except sqlite3.DatabaseError as exc:
+            reason = "not an oncall index" if "no such table" in str(exc) else str(exc)
+            raise InputError(path, f"cannot open the index database ({reason})") from None
+        if version != SCHEMA:
+            raise InputError(path, f"was written by another oncall version (index schema "
+                             f"{version or 'unknown'}, this one reads {SCHEMA}); run "
+                             "`oncall index PATH` to rebuild it")
+
+    def _check_model_read_only(self, fingerprint: str) -> None:
+        """Vectors of another model (or none) cannot rank: search by words and say so."""
+        stored = self._meta("model")
+        if stored == fingerprint:
+            return
+        self.embedder = None
+        self.note = (f"the index at {self.location} has no vectors of the installed model "
+                     f"({'built without embeddings' if stored is None else stored}); ranking "
+                     "it by BM25 only (run `oncall index PATH` to embed it)")
 
     def _meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
@@ -232,6 +292,7 @@ class KnowledgeIndex:
         """Brings the index up to date with the knowledge files under `roots`."""
         start = time.perf_counter()
         report = IndexReport(mode=self.mode)
+        self._writable()
         if self.remote and self.embedder is None:
             raise InputError(URL_ENV, "writing to a shared chroma server needs the embedding "
                              "model; run `oncall model install` first")
@@ -244,14 +305,14 @@ class KnowledgeIndex:
         changed: list[tuple[str, str, list[KnowledgeDoc], list[Chunk]]] = []
         for n, (path, default_type) in enumerate(sorted(found.items())):
             src = read_source(path, default_type)
-            if known.get(str(path)) == src.sha256:
+            if known.get(path_key(path)) == src.sha256:
                 report.unchanged += 1
             else:
                 docs, chunks = chunk_source(src)  # bad input raises before anything is written
-                changed.append((str(path), src.sha256, docs, chunks))
+                changed.append((path_key(path), src.sha256, docs, chunks))
             if progress:
                 progress("reading", n + 1, len(found))
-        seen = {str(p) for p in found}
+        seen = {path_key(p) for p in found}
         gone = [p for p in known if p not in seen and _under_any(p, roots)]
         for path_str, _sha, _docs, _chunks in changed:
             if path_str in known:
@@ -273,18 +334,24 @@ class KnowledgeIndex:
 
     def add_docs(self, docs: Iterable[KnowledgeDoc]) -> int:
         """Indexes parsed documents (a scenario's knowledge/), keyed by path or id."""
+        self._writable()
         changed: list[tuple[str, str, list[KnowledgeDoc], list[Chunk]]] = []
         for doc in docs:
-            key = doc.path or f"doc:{doc.id}"
+            key = path_key(doc.path) if doc.path else f"doc:{utf8_text(doc.id)}"
             digest = sha256(json.dumps([doc.id, doc.title, doc.doc_type, doc.body, doc.services,
                                         doc.alerts, doc.tags, doc.root_cause, doc.resolution],
                                        default=str).encode())
-            chunks = chunk_doc(doc, sha256(f"{key}\0{doc.id}".encode())[:16])
+            chunks = chunk_doc(doc, sha256(f"{key}\0{doc.id}".encode("utf-8", "surrogatepass"))
+                               [:16])
             changed.append((key, digest, [doc], chunks))
         self._write(changed, [])
         self._refresh_postings()
         self._embed_pending(None)
         return sum(len(c[3]) for c in changed)
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise OncallError(f"{self.location}: the index was opened for searching only")
 
     def _write(self, changed: list[tuple[str, str, list[KnowledgeDoc], list[Chunk]]],
                gone: list[str]) -> None:
@@ -434,15 +501,20 @@ class KnowledgeIndex:
 
     def dense_ranking(self, text: str, services: Sequence[str], doc_types: Sequence[str],
                       limit: int) -> list[tuple[str, float]]:
-        if self.dense is None or self.embedder is None or not text.strip():
+        if self.embedder is None or not text.strip():
+            return []
+        if self.dense is None and not self.read_only:
             return []
         snap = self.snapshot()
         if not snap.embedded:
             return []
+        if not snap.covers_dense and self.dense is None:
+            return []  # read-only and the sidecar lacks vectors: chroma is not opened
         vector = self.embedder.embed([text])[0]
         if snap.covers_dense:
             return snap.dense(vector, limit, services, doc_types, DENSE_FLOOR)
         # vectors missing from the sidecar (an index written by an older oncall): ask chroma
+        assert self.dense is not None
         return self.dense.query(vector, min(limit, snap.embedded), services, doc_types)
 
     def lexical_ranking(self, text: str, services: Sequence[str], doc_types: Sequence[str],
@@ -561,10 +633,46 @@ def _connect(path: Path) -> sqlite3.Connection:
     return db
 
 
+def _connect_read_only(directory: Path, named: bool = True) -> sqlite3.Connection:
+    """The index database, opened so that nothing in `directory` is created or changed.
+
+    SQLite's read-only mode still writes the `-wal`/`-shm` files a WAL database is read
+    through. They exist while a writer (`oncall index`) has the index open, and then the
+    reader shares them; otherwise nobody can change the file under us and it is opened
+    as immutable, which creates nothing (and works in a folder this user cannot write)."""
+    path = directory / INDEX_FILE
+    try:
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        hint = " --index ..." if named else ""
+        raise InputError(str(directory), f"no index here; run `oncall index PATH{hint}` "
+                         "first") from None
+    except OSError as exc:
+        raise InputError(str(path), f"cannot open the index database ({exc.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(str(path), "cannot open the index database (not a regular file)")
+    base = path.absolute().as_uri() + "?mode=ro"
+    tries = [base, base + "&immutable=1"]
+    if not path.with_name(INDEX_FILE + "-wal").exists():
+        tries = tries[1:]
+    problem = ""
+    for uri in tries:
+        db = None
+        try:
+            db = sqlite3.connect(uri, uri=True)
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return db
+        except sqlite3.Error as exc:
+            problem = problem or str(exc)  # the first reason is the one that explains
+            if db is not None:
+                db.close()
+    raise InputError(str(path), f"cannot open the index database ({problem})")
+
+
 def _under_any(path: str, roots: Sequence[Path]) -> bool:
     for root in roots:
-        resolved = root.resolve()
-        if str(resolved) == path or path.startswith(str(resolved) + os.sep):
+        resolved = path_key(root.resolve())
+        if resolved == path or path.startswith(resolved + os.sep):
             return True
     return False
 

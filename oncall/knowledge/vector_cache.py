@@ -58,7 +58,9 @@ class CachedEmbedder:
         return out
 
     def _key(self, text: str) -> str:
-        return hashlib.sha256(f"{self.fingerprint}\0{text}".encode()).hexdigest()
+        # surrogatepass: a query that was not UTF-8 (lone surrogates) still has a key
+        data = f"{self.fingerprint}\0{text}".encode("utf-8", "surrogatepass")
+        return hashlib.sha256(data).hexdigest()
 
     def _lookup(self, keys: set[str]) -> dict[str, npt.NDArray[np.float32]]:
         import numpy as np

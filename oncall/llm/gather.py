@@ -25,6 +25,7 @@ class Gathered:
     context: Context
     triage: Triage | None = None
     searched: list[str] = field(default_factory=list)  # what was looked at, for the user
+    unavailable: list[str] = field(default_factory=list)  # what could not be looked at
 
 
 def gather(question: str, scenario: Path | None, knowledge: Sequence[Path] = (),
@@ -59,17 +60,21 @@ def gather(question: str, scenario: Path | None, knowledge: Sequence[Path] = (),
             KnowledgeQuery(text=question, services=services), limit=limit)
         sources.extend(knowledge_sources(hits, {d.id: d for d in docs}))
         searched.append(f"{len(docs)} document(s) from the scenario and -k folders")
+    unavailable: list[str] = []
     if chroma_url() or user_index_exists(index):
-        sources.extend(_index_sources(question, index, lexical, limit))
-        searched.append("the knowledge index")
-    return Gathered(Context(_unique(sources)), result, searched)
+        try:
+            sources.extend(_index_sources(question, index, lexical, limit))
+            searched.append("the knowledge index")
+        except InputError as exc:  # a corrupt or unreadable index: answer from the rest
+            unavailable.append(f"knowledge index: {exc}")
+    return Gathered(Context(_unique(sources)), result, searched, unavailable)
 
 
 def _index_sources(question: str, index: Path | None, lexical: bool,
                    limit: int) -> list[Source]:
     from oncall.knowledge.store import KnowledgeIndex
 
-    store = KnowledgeIndex.open(index, lexical=lexical)
+    store = KnowledgeIndex.open(index, lexical=lexical, read_only=True)
     try:
         found = store.search(question, limit=limit, lexical=lexical)
     finally:

@@ -99,4 +99,8 @@ def test_the_server_url_must_be_a_url(kb: Path, tmp_path: Path,
     assert isinstance(monkeypatch, pytest.MonkeyPatch)
     monkeypatch.setenv("ONCALL_CHROMA_URL", "ftp://x")
     code, _, err = _run("search", "x", "--index", str(tmp_path / "i"))
-    assert code == 2 and "ONCALL_CHROMA_URL: expected http(s)://HOST:PORT" in err
+    assert code == 2 and "ONCALL_CHROMA_URL: expected an http:// or https:// URL" in err
+    monkeypatch.setenv("ONCALL_CHROMA_URL", "http://127.0.0.1:abc")  # httpx would raise
+    code, _, err = _run("search", "x", "--index", str(tmp_path / "i"))
+    assert code == 2 and err.strip() == \
+        "oncall: ONCALL_CHROMA_URL: the port must be a number from 1 to 65535"

@@ -147,3 +147,21 @@ def test_each_call_is_logged_under_the_state_dir(scenario: Path, model_env: Fake
     (record,) = [json.loads(line) for line in log.read_text().splitlines()]
     assert record["purpose"] == "ask" and record["prompts"][1]["id"] == "ask@1"
     assert record["outcome"] == "ok" and record["prompt_tokens"] == 120
+
+
+def test_a_corrupt_index_is_named_and_the_scenario_still_answers(
+        scenario: Path, model_env: FakeLLM, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "data"
+    (data / "oncall" / "index").mkdir(parents=True)
+    corrupt = data / "oncall" / "index" / "oncall.sqlite3"
+    corrupt.write_bytes(b"not a database at all" * 10)
+    monkeypatch.setenv("XDG_DATA_HOME", str(data))
+    model_env.reply(_answer("Checkout is the service alerting [FACTS]."))
+    result = runner.invoke(app, ["ask", "which service?", str(scenario), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["known"] is True
+    assert len(doc["unavailable"]) == 1 and doc["unavailable"][0].startswith("knowledge index:")
+    assert "answering without it" in result.stderr
+    assert corrupt.read_bytes() == b"not a database at all" * 10  # never touched
