@@ -14,11 +14,15 @@ this command, so `import oncall.cli.main` stays light.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from oncall.cli.common import user_errors
+from oncall.errors import InputError
+
+if TYPE_CHECKING:
+    from oncall.sources.live.reader import PrometheusReader
 
 
 def dashboard(
@@ -62,6 +66,7 @@ def dashboard(
     from oncall.knowledge.select import choose_retriever
     from oncall.knowledge.store import chroma_url
     from oncall.pipeline import load_knowledge
+    from oncall.remediate.approvals import attested_names
     from oncall.remediate.setup import find_executor_config, make_verifier
     from oncall.sources import ScenarioSource
     from oncall.tui.data import SourceLoader
@@ -73,6 +78,8 @@ def dashboard(
         factory = choose_retriever(None, lexical=lexical, chroma_url=chroma_url())
         log = AuditLog(audit)  # a bad audit key file is an input error, before the app
         executors = find_executor_config(executor_config, config)
+        approvers = attested_names(approved_by or ())
+        reader = None
         if scenario is not None:
             from oncall.config import user_policy
 
@@ -83,18 +90,40 @@ def dashboard(
             from oncall.sources.live import build_live_source
 
             live_source = build_live_source(config)
+            if executors is not None:
+                reader = _live_reader(config)
 
     from oncall.tui.app import DashboardApp
     from oncall.tui.runner import RemediationRunner
 
     # A scenario's recording after `now` replays as the metrics after the action; live,
-    # no metrics reader is wired yet, so a run there ends unverified (and says so).
+    # recovery is read from the configured Prometheus (without one a run ends unverified,
+    # and says so).
     runner = None if executors is None else RemediationRunner(
-        executors, log, lambda snap: make_verifier(snap, scenario=scenario),
-        approved_by=approved_by or ())
+        executors, log, lambda snap: make_verifier(snap, scenario=scenario, reader=reader),
+        approved_by=approvers)
     if scenario is not None:
         DashboardApp(loader, audit=log, executor=runner).run()
         return
-    with live_source:
-        loader = SourceLoader(live_source, extra, factory)
-        DashboardApp(loader, audit=log, executor=runner, refresh_seconds=refresh or None).run()
+    try:
+        with live_source:
+            loader = SourceLoader(live_source, extra, factory)
+            DashboardApp(loader, audit=log, executor=runner,
+                         refresh_seconds=refresh or None).run()
+    finally:
+        if reader is not None:
+            reader.close()
+
+
+def _live_reader(config: Path | None) -> PrometheusReader | None:
+    """The Prometheus that verification polls after a move; None (and a note) without one."""
+    from oncall.sources.live.reader import PrometheusReader
+
+    try:
+        return PrometheusReader.from_config(config_path=config)
+    except InputError as exc:
+        if exc.field != "sources.prometheus":
+            raise
+        typer.echo("oncall: no prometheus source in oncall.yaml: a move run from the "
+                   "dashboard ends unverified", err=True)
+        return None

@@ -6,12 +6,15 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from oncall.cli.common import user_errors
 from oncall.errors import InputError, OncallError
+
+if TYPE_CHECKING:
+    from oncall.model import Snapshot, Triage
 
 
 class OutputFormat(StrEnum):
@@ -106,6 +109,30 @@ def triage(
 
         render_llm_notes(notes, result)
     if act:
-        from oncall.cli.act import ActOptions, interactive
+        raise typer.Exit(code=_act(result, snap, scenario, config))
 
-        raise typer.Exit(code=interactive(result, snap, ActOptions(scenario=scenario)))
+
+def _act(result: Triage, snap: Snapshot, scenario: Path | None, config: Path | None) -> int:
+    """`--act`: as `oncall act`, with the executors and policy of `--config`. Live,
+    recovery is read from the configured Prometheus; from a scenario, its recording after
+    `now` is replayed."""
+    from oncall.cli.act import ActOptions, interactive
+
+    reader = None
+    if scenario is None:
+        from oncall.sources.live.reader import PrometheusReader
+
+        with user_errors():
+            try:
+                reader = PrometheusReader.from_config(config_path=config)
+            except InputError as exc:
+                if exc.field != "sources.prometheus":
+                    raise
+                typer.echo("oncall: no prometheus source in oncall.yaml: a move that runs "
+                           "ends unverified", err=True)
+    try:
+        return interactive(result, snap, ActOptions(scenario=scenario, oncall_config=config,
+                                                    reader=reader))
+    finally:
+        if reader is not None:
+            reader.close()

@@ -133,3 +133,45 @@ def test_the_users_policy_in_oncall_yaml_tightens_decisions(tmp_path: Path) -> N
     (tmp_path / "oncall.yaml").write_text("policy: nowhere.yaml\n")
     bad = runner.invoke(app, ["triage", str(scenario), "--config", str(tmp_path / "oncall.yaml")])
     assert bad.exit_code == 2 and "policy" in bad.stderr and "nowhere.yaml" in bad.stderr
+
+
+def test_a_misspelt_policy_key_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "s"
+    shutil.copytree(EXAMPLES / "checkout-latency", root)
+    policy = root / "policy.yaml"
+    policy.write_text(policy.read_text().replace("freezes: []", "freeze:\n- {from: "
+                      "'2026-03-13T18:00:00Z', to: '2026-03-16T06:00:00Z'}"))
+    for fmt in ("json", "text"):
+        result = runner.invoke(app, ["triage", str(root), "-f", fmt])
+        assert result.exit_code == 2 and result.stdout == ""
+        assert result.stderr == (f"oncall: {policy}: freeze: unknown key; did you mean "
+                                 "'freezes'? (expected one of autonomy, actions, freezes, "
+                                 "change_windows, approvers)\n")
+
+
+def test_live_act_verifies_from_the_configured_prometheus_with_its_executors(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import oncall.cli.act as act_cli
+    from oncall.cli.triage import _act
+    from oncall.sources.live.reader import PrometheusReader
+
+    seen: list[act_cli.ActOptions] = []
+    monkeypatch.setattr(act_cli, "interactive",
+                        lambda result, snap, options: seen.append(options) or 0)
+    config = tmp_path / "oncall.yaml"
+    config.write_text("sources:\n  alertmanager:\n    url: http://127.0.0.1:9\n"
+                      "  prometheus:\n    url: http://127.0.0.1:9\n    queries:\n"
+                      "      - {signal: error_ratio, query: 'sum(rate(errors[5m]))'}\n")
+    assert _act(None, None, None, config) == 0  # type: ignore[arg-type]
+    assert isinstance(seen[-1].reader, PrometheusReader)  # live: recovery read from Prometheus
+    assert seen[-1].oncall_config == config  # its executors: section and policy
+    config.write_text("sources:\n  alertmanager:\n    url: http://127.0.0.1:9\n")
+    assert _act(None, None, None, config) == 0  # type: ignore[arg-type]
+    assert seen[-1].reader is None
+    assert "no prometheus source" in capsys.readouterr().err
+    scenario = EXAMPLES / "bad-deploy-5xx"
+    assert _act(None, None, scenario, config) == 0  # type: ignore[arg-type]
+    assert seen[-1].reader is None and seen[-1].scenario == scenario  # replayed recording

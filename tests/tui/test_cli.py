@@ -158,3 +158,38 @@ def test_a_bad_executor_config_is_one_line_and_exit_2(started: list[DashboardApp
     assert result.stderr == (f"oncall: {bad}: executors.kubernetes.dry_run: expected server "
                              "or client\n")
     assert started == []
+
+
+def test_live_moves_are_verified_from_the_configured_prometheus(
+        started: list[DashboardApp], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import oncall.sources.live
+    from oncall.sources.live.reader import PrometheusReader
+
+    monkeypatch.setattr(oncall.sources.live, "build_live_source", lambda config: FakeLiveSource())
+    config = tmp_path / "oncall.yaml"
+    config.write_text("sources:\n  alertmanager: {url: 'http://127.0.0.1:9'}\n"
+                      "  prometheus:\n    url: http://127.0.0.1:9\n    queries:\n"
+                      "      - {signal: error_ratio, query: 'sum(rate(errors[5m]))'}\n"
+                      "executors:\n  kubernetes: {dry_run: server}\n")
+    result = runner.invoke(app, ["dashboard", "--live", "--config", str(config), "--lexical",
+                                 "--audit", str(tmp_path / "a.jsonl")])
+    assert result.exit_code == 0, result.output
+    run = started[0].session.runner
+    assert run is not None
+    snap = ScenarioSource(EXAMPLES / "checkout-latency").snapshot()
+    assert isinstance(run.verifier(snap).reader, PrometheusReader)
+    config.write_text("sources:\n  alertmanager: {url: 'http://127.0.0.1:9'}\n"
+                      "executors:\n  kubernetes: {dry_run: server}\n")
+    result = runner.invoke(app, ["dashboard", "--live", "--config", str(config), "--lexical",
+                                 "--audit", str(tmp_path / "a.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert "no prometheus source" in result.stderr
+    run = started[1].session.runner
+    assert run is not None and run.verifier(snap).reader is None
+
+
+def test_a_blank_approver_is_refused_before_the_app(started: list[DashboardApp]) -> None:
+    result = runner.invoke(app, ["dashboard", str(EXAMPLES / "alert-storm"), "--lexical",
+                                 "--approved-by", "   "])
+    assert result.exit_code == 2 and "--approved-by" in result.stderr
+    assert started == []
