@@ -46,6 +46,15 @@ def default_audit_path() -> Path:
     return data_dir() / "audit.jsonl"
 
 
+def existing_log(path: Path | None) -> AuditLog:
+    """The log to read. One named explicitly (`--audit PATH`) must exist: a mistyped path
+    must not read as an empty, intact log. The default one may not exist yet (nothing
+    has been recorded on this machine); check `AuditLog.path.exists()` to say so."""
+    if path is not None and not path.exists():
+        raise InputError(str(path), "no such audit log", field="--audit")
+    return AuditLog(path)
+
+
 def audit_key() -> bytes | None:
     """The HMAC key from the environment or a key file; None means plain SHA-256."""
     if os.environ.get(KEY_ENV):
@@ -241,7 +250,16 @@ def _stamp(moment: datetime) -> str:
 
 
 def _default_actor() -> str:
+    """`ONCALL_ACTOR`, `USER` or `LOGNAME`; else (containers, cron, systemd units set
+    none of them) the account name of the process's uid, else `uid:N`."""
     for variable in ("ONCALL_ACTOR", "USER", "LOGNAME"):
         if os.environ.get(variable):
             return os.environ[variable]
-    return "unknown"
+    uid = os.getuid()
+    try:
+        import pwd
+
+        name = pwd.getpwuid(uid).pw_name
+    except (KeyError, ImportError):  # a uid without an account (docker run -u 12345)
+        name = ""
+    return name or f"uid:{uid}"

@@ -62,6 +62,11 @@ _INLINE_SECRETS = frozenset({
     "token", "password", "api_key", "apikey", "secret", "bearer_token", "authorization",
     "headers",
 })
+MAX_TIMEOUT_SECONDS = 3600.0  # per request; a page is no time to wait longer
+MAX_RETRIES = 10
+MAX_WINDOW_MINUTES = 7 * 24 * 60.0
+MAX_CHANGES_HOURS = 30 * 24.0
+MAX_STEP_SECONDS = 3600.0
 _TOP_KEYS = frozenset({
     "name", "window_minutes", "changes_hours", "step_seconds", "timeout_seconds", "retries",
     "policy", "sources", "llm", "executors", "itsm",
@@ -188,8 +193,14 @@ def user_policy(explicit: Path | None = None,
         return None
     f = Fields(str(path))
     doc = f.mapping(_read_yaml(path) or {}, "")
+    # A misspelt `policy:` would drop the organisation's policy without a word, so the
+    # top-level keys are checked here as `load_config` checks them.
+    _no_unknown(f, doc, _TOP_KEYS, "")
     if doc.get("policy") is None:
         return None
+    if isinstance(doc["policy"], dict | list):
+        raise f.fail("policy", "expected the path of a policy file (the policy.yaml "
+                     "format), not the policy itself")
     target = _relative(path, f.text(doc, "policy", ""))
     if not target.is_file():
         raise f.fail("policy", f"no such file {target}")
@@ -256,6 +267,89 @@ def resolve_secret(source: SourceConfig, env_key: str, file_key: str,
     return None
 
 
+# ---- URLs and CA bundles -----------------------------------------------------
+
+
+class BadURL(ValueError):
+    """A URL no request can be sent to. `reason` says what is wrong without repeating the
+    URL (a webhook URL is a secret); `str()` adds the URL for everything else."""
+
+    def __init__(self, reason: str, url: str | None) -> None:
+        self.reason = reason
+        super().__init__(reason if url is None else f"{reason}, got {url[:80]!r}")
+
+
+def check_url(text: str) -> str:
+    """`text` as a base URL for HTTP requests, or `BadURL`.
+
+    The one check every URL from a configuration file, the environment or the command
+    line goes through before it reaches httpx (live sources, executors, ITSM systems,
+    the LLM's api_base, the forge API): scheme http or https, a host, a numeric port
+    from 1 to 65535 when there is one, no spaces or control characters, and no
+    credentials (secrets are named by *_env / *_file keys, never written inline).
+    Returns the URL without surrounding space and trailing slashes.
+    """
+    url = text.strip()
+    if not url:
+        raise BadURL("expected an http:// or https:// URL", url)
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        raise BadURL("a URL cannot contain spaces or control characters", url)
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        why = "an IPv6 host needs both [ and ]" if "Invalid IPv6" in str(exc) else \
+            "the host in [ ] is not an IP address"
+        raise BadURL(f"not a valid URL ({why})", url) from None
+    if parts.scheme.lower() not in ("http", "https") or not url.lower().startswith(
+            ("http://", "https://")):
+        raise BadURL("expected an http:// or https:// URL", url)
+    if not parts.hostname:
+        raise BadURL("the URL has no host", url)
+    if parts.username is not None or parts.password is not None:
+        # never repeated: the URL holds a password
+        raise BadURL("credentials do not belong in the URL; use the *_env keys", None)
+    host_port = parts.netloc  # no user info: refused above
+    if host_port.startswith("["):  # [::1]:9093
+        port = host_port.partition("]")[2]
+    else:
+        port = host_port[host_port.find(":"):] if ":" in host_port else ""
+    if port and (not port.startswith(":") or not _valid_port(port[1:])):
+        raise BadURL("the port must be a number from 1 to 65535", url)
+    import httpx  # the final word: what httpx itself refuses to send to
+
+    try:
+        httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        detail = " ".join(str(exc).split())[:80]
+        raise BadURL(f"not a valid URL ({detail})", url) from None
+    return url.rstrip("/")
+
+
+def _valid_port(text: str) -> bool:
+    if text == "":
+        return True  # `host:` means the scheme's default port
+    return text.isascii() and text.isdigit() and 1 <= int(text) <= 65535
+
+
+def ca_bundle_problem(path: Path) -> str | None:
+    """Why `path` cannot serve as a CA bundle for TLS verification (None when it can)."""
+    import ssl
+
+    if not path.is_file():
+        return f"no such file {path}"
+    try:
+        ssl.create_default_context(cafile=str(path))
+    except ssl.SSLError:
+        return f"{path} holds no PEM certificate (expected a CA bundle)"
+    except OSError as exc:
+        return f"cannot read {path} ({exc.strerror})"
+    except (UnicodeDecodeError, ValueError):
+        return f"{path} holds no PEM certificate (expected a CA bundle)"
+    return None
+
+
 # ---- reading ----------------------------------------------------------------
 
 
@@ -268,9 +362,14 @@ def _apply_env(doc: dict[str, Any], env: Mapping[str, str]) -> None:
     `ONCALL_TIMEOUT_SECONDS`, `ONCALL_RETRIES`, `ONCALL_WINDOW_MINUTES` the globals."""
     sources = doc.get("sources")
     for kind in SOURCE_PARTS:
-        url = env.get(f"ONCALL_{kind.upper()}_URL", "").strip()
+        variable = f"ONCALL_{kind.upper()}_URL"
+        url = env.get(variable, "").strip()
         if not url:
             continue
+        try:
+            url = check_url(url)
+        except BadURL as exc:
+            raise InputError(ENVIRONMENT, str(exc), field=variable) from None
         if sources is None:
             sources = doc["sources"] = {}
         if not isinstance(sources, dict):
@@ -283,19 +382,28 @@ def _apply_env(doc: dict[str, Any], env: Mapping[str, str]) -> None:
     for key in ("timeout_seconds", "retries", "window_minutes"):
         value = env.get(f"ONCALL_{key.upper()}", "").strip()
         if value:
-            number = _env_number(f"ONCALL_{key.upper()}", value, integer=key == "retries")
+            number = _env_number(f"ONCALL_{key.upper()}", value, key)
             doc[key] = number
 
 
-def _env_number(name: str, value: str, integer: bool) -> float | int:
+def _env_number(name: str, value: str, key: str) -> float | int:
+    """An override, checked against the same range as the file's value, so the error
+    names the variable that set it."""
+    integer = key == "retries"
     try:
         number = int(value) if integer else float(value)
     except ValueError:
         kind = "an integer" if integer else "a number"
         raise InputError(ENVIRONMENT, f"expected {kind}, got {value[:40]!r}",
                          field=name) from None
-    if number < 0 or number != number:
-        raise InputError(ENVIRONMENT, "must not be negative", field=name)
+    if integer:
+        if not 0 <= number <= MAX_RETRIES:
+            raise InputError(ENVIRONMENT, f"expected 0 to {MAX_RETRIES}, got {number}",
+                             field=name)
+        return number
+    unit, maximum = _BOUNDS[key]
+    if not 0 < number <= maximum:
+        raise InputError(ENVIRONMENT, _range_message(unit, maximum, number), field=name)
     return number
 
 
@@ -304,8 +412,8 @@ def _env_number(name: str, value: str, integer: bool) -> float | int:
 
 def _parse(f: Fields, doc: dict[str, Any], path: Path | None) -> LiveConfig:
     _no_unknown(f, doc, _TOP_KEYS, "")
-    timeout = _positive(f, doc, "timeout_seconds", "", 10.0)
-    retries = _count(f, doc, "retries", "", 2, maximum=10)
+    timeout = _bounded(f, doc, "timeout_seconds", "", 10.0)
+    retries = _count(f, doc, "retries", "", 2, maximum=MAX_RETRIES)
     policy = doc.get("policy")
     policy_path: Path | None = None
     if policy is not None:
@@ -327,8 +435,8 @@ def _parse(f: Fields, doc: dict[str, Any], path: Path | None) -> LiveConfig:
                      "from; or set ONCALL_ALERTMANAGER_URL)")
     if {"jaeger", "tempo"} <= kinds:
         raise f.fail("sources.tempo", "configure one trace source, jaeger or tempo, not both")
-    window = _positive(f, doc, "window_minutes", "", 60.0)
-    step = _positive(f, doc, "step_seconds", "", 15.0)
+    window = _bounded(f, doc, "window_minutes", "", 60.0)
+    step = _bounded(f, doc, "step_seconds", "", 15.0)
     if window * 60 / step > 11_000:  # Prometheus refuses more points per series
         raise f.fail("step_seconds", f"too small for a {window:g}-minute window "
                      "(Prometheus allows 11,000 points per series)")
@@ -336,7 +444,7 @@ def _parse(f: Fields, doc: dict[str, Any], path: Path | None) -> LiveConfig:
         path=path,
         name=f.text(doc, "name", "", required=False) or "live",
         window_minutes=window,
-        changes_hours=_positive(f, doc, "changes_hours", "", 24.0),
+        changes_hours=_bounded(f, doc, "changes_hours", "", 24.0),
         step_seconds=step,
         policy=policy_path,
         sources=tuple(sources),
@@ -352,8 +460,10 @@ def _source(f: Fields, kind: str, block: dict[str, Any], where: str, timeout: fl
                          "(token_file, password_file)")
     _no_unknown(f, block, _COMMON_KEYS | _KIND_KEYS[kind], where)
     url = f.text(block, "url", where, required=kind not in DEFAULT_URLS) or DEFAULT_URLS[kind]
-    if not url.startswith(("http://", "https://")):
-        raise f.fail(f"{where}.url", f"expected an http:// or https:// URL, got {url[:60]!r}")
+    try:
+        url = check_url(url)
+    except BadURL as exc:
+        raise f.fail(f"{where}.url", str(exc)) from None
     auth = Auth(
         token_env=f.text(block, "token_env", where, required=False) or None,
         token_file=_optional_path(f, block, "token_file", where, path),
@@ -365,11 +475,16 @@ def _source(f: Fields, kind: str, block: dict[str, Any], where: str, timeout: fl
         raise f.fail(f"{where}.token_file", "set token_env or token_file, not both")
     if (auth.password_env or auth.password_file) and not auth.username:
         raise f.fail(f"{where}.username", "is required with password_env or password_file")
+    ca_file = _optional_path(f, block, "ca_file", where, path)
+    if ca_file is not None:
+        problem = ca_bundle_problem(ca_file)
+        if problem:
+            raise f.fail(f"{where}.ca_file", problem)
     common: dict[str, Any] = {
-        "kind": kind, "url": url.rstrip("/"), "origin": f.path, "where": where,
-        "timeout_seconds": _positive(f, block, "timeout_seconds", where, timeout),
-        "retries": _count(f, block, "retries", where, retries, maximum=10),
-        "auth": auth, "ca_file": _optional_path(f, block, "ca_file", where, path),
+        "kind": kind, "url": url, "origin": f.path, "where": where,
+        "timeout_seconds": _bounded(f, block, "timeout_seconds", where, timeout),
+        "retries": _count(f, block, "retries", where, retries, maximum=MAX_RETRIES),
+        "auth": auth, "ca_file": ca_file,
     }
     return SourceConfig(**common, **_kind_fields(f, kind, block, where))
 
@@ -392,7 +507,7 @@ def _kind_fields(f: Fields, kind: str, block: dict[str, Any], where: str) -> dic
                          "(see docs/live.md)")
         step = block.get("step_seconds")
         return {"queries": tuple(queries),
-                "step_seconds": None if step is None else _positive(
+                "step_seconds": None if step is None else _bounded(
                     f, block, "step_seconds", where, 15.0)}
     if kind == "loki":
         queries_raw = block.get("queries")
@@ -456,13 +571,27 @@ def _no_unknown(f: Fields, obj: dict[str, Any], allowed: frozenset[str], where: 
                          f"{', '.join(sorted(allowed))})")
 
 
-def _positive(f: Fields, obj: dict[str, Any], key: str, where: str, default: float) -> float:
+# The unit and the largest sane value of each bounded number (all must be above 0).
+_BOUNDS: dict[str, tuple[str, float]] = {
+    "timeout_seconds": ("seconds", MAX_TIMEOUT_SECONDS),
+    "step_seconds": ("seconds", MAX_STEP_SECONDS),
+    "window_minutes": ("minutes", MAX_WINDOW_MINUTES),
+    "changes_hours": ("hours", MAX_CHANGES_HOURS),
+}
+
+
+def _range_message(unit: str, maximum: float, value: float) -> str:
+    return f"expected more than 0 and at most {maximum:g} {unit}, got {value:g}"
+
+
+def _bounded(f: Fields, obj: dict[str, Any], key: str, where: str, default: float) -> float:
     if obj.get(key) is None:
         return default
     name = f"{where}.{key}" if where else key
     value = f.number(obj[key], name)
-    if not 0 < value < 1e9:
-        raise f.fail(name, f"expected a positive number, got {value:g}")
+    unit, maximum = _BOUNDS[key]
+    if not 0 < value <= maximum:
+        raise f.fail(name, _range_message(unit, maximum, value))
     return value
 
 

@@ -152,3 +152,56 @@ def test_cli_show_and_verify(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfe not text")
     broken = runner.invoke(app, ["audit", "show", "--audit", str(path)])
     assert broken.exit_code == 2 and "not UTF-8" in broken.stderr
+
+
+@pytest.mark.parametrize("command", [["audit", "verify"], ["audit", "show"], ["report"]])
+def test_a_named_audit_log_that_does_not_exist_is_exit_2(tmp_path: Path,
+                                                         command: list[str]) -> None:
+    missing = tmp_path / "typo.jsonl"
+    result = runner.invoke(app, [*command, "--audit", str(missing)])
+    assert result.exit_code == 2
+    assert result.stderr == f"oncall: {missing}: --audit: no such audit log\n"
+    assert not missing.exists()
+
+
+def test_the_default_log_not_existing_yet_is_said_plainly(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    default = tmp_path / "oncall" / "audit.jsonl"
+    result = runner.invoke(app, ["audit", "verify"])
+    assert result.exit_code == 0
+    assert result.stdout == f"{default}: no audit log yet (nothing has been recorded), " \
+        "nothing to verify\n"
+    shown = runner.invoke(app, ["audit", "show"])
+    assert shown.exit_code == 0 and "no audit log yet" in shown.stdout
+    # a head recorded earlier means there were records: the log was removed
+    gone = runner.invoke(app, ["audit", "verify", "--expect-head", "ab" * 32])
+    assert gone.exit_code == 1 and "the log was removed or moved" in gone.stderr
+    assert not default.exists()
+    _filled(default)
+    assert "4 record(s), chain intact" in runner.invoke(app, ["audit", "verify"]).stdout
+
+
+def test_the_actor_falls_back_to_the_account_of_the_uid(monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    import os
+    import pwd
+
+    for variable in ("ONCALL_ACTOR", "USER", "LOGNAME"):
+        monkeypatch.delenv(variable, raising=False)
+    try:
+        expected = pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        expected = f"uid:{os.getuid()}"
+    assert AuditLog(Path("unused.jsonl")).actor == expected != "unknown"
+
+    def no_account(uid: int) -> pwd.struct_passwd:
+        raise KeyError(f"getpwuid(): uid not found: {uid}")
+
+    monkeypatch.setattr(pwd, "getpwuid", no_account)
+    assert AuditLog(Path("unused.jsonl")).actor == f"uid:{os.getuid()}"
+    monkeypatch.setenv("LOGNAME", "carol")
+    assert AuditLog(Path("unused.jsonl")).actor == "carol"
+    monkeypatch.setenv("ONCALL_ACTOR", "deploy-bot")
+    assert AuditLog(Path("unused.jsonl")).actor == "deploy-bot"

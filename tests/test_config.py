@@ -176,3 +176,39 @@ def test_config_check_with_a_bad_file_is_exit_2_and_one_line(tmp_path: Path) -> 
     assert result.stderr.startswith(f"oncall: {path}: sources.alertmanager.password: secrets "
                                     "are never written inline")
     assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.output
+
+
+# ---- the policy section ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    # a misspelt `policy:` would silently drop the organisation's policy
+    ("polcy: org.yaml\n", "F: polcy: unknown key (expected one of"),
+    ("policy: {autonomy: assist}\n",
+     "F: policy: expected the path of a policy file (the policy.yaml format), not the "
+     "policy itself"),
+])
+def test_the_policy_section_is_checked(tmp_path: Path, text: str, message: str) -> None:
+    from oncall.config import user_policy
+
+    (tmp_path / "org.yaml").write_text("autonomy: assist\n")
+    path = _write(tmp_path, text)
+    with pytest.raises(InputError) as caught:
+        user_policy(path, {})
+    assert str(caught.value).replace(str(path), "F").startswith(message)
+
+
+def test_the_named_policy_file_has_its_keys_checked(tmp_path: Path) -> None:
+    from oncall.config import user_policy
+
+    org = tmp_path / "org.yaml"
+    org.write_text("autonomy: execute\nfreeze: [{from: 2026-03-13T18:00:00Z, "
+                   "to: 2026-03-16T06:00:00Z}]\n")
+    path = _write(tmp_path, "policy: org.yaml\n")
+    with pytest.raises(InputError) as caught:
+        user_policy(path, {})
+    assert str(caught.value).startswith(f"{org}: freeze: unknown key; did you mean 'freezes'?")
+    org.write_text("autonomy: execute\nfreezes: [{from: 2026-03-13T18:00:00Z, "
+                   "to: 2026-03-16T06:00:00Z}]\n")
+    policy = user_policy(path, {})
+    assert policy is not None and len(policy.freezes) == 1

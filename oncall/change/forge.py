@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import httpx
 
+from oncall.config import BadURL, check_url
 from oncall.errors import OncallError
 
 ATTEMPTS = 3
@@ -60,6 +61,14 @@ def _send(client: httpx.Client, method: str, url: str, *, json: dict[str, Any],
     raise ForgeError(f"{method} {url}: {last}")
 
 
+def _api(api: str) -> str:
+    """The API base URL through the shared check (`oncall.config.check_url`)."""
+    try:
+        return check_url(api)
+    except BadURL as exc:
+        raise ForgeError(f"--api: {exc}") from None
+
+
 def _message(response: httpx.Response) -> str:
     try:
         body = response.json()
@@ -80,7 +89,7 @@ def github_pull_request(client: httpx.Client, repo: str, token: str, *, head: st
     """
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json",
                "X-GitHub-Api-Version": "2022-11-28"}
-    base_url = f"{api.rstrip('/')}/repos/{repo}"
+    base_url = f"{_api(api)}/repos/{repo}"
     created = _send(client, "POST", f"{base_url}/pulls", headers=headers, sleep=sleep,
                     json={"title": title, "head": head, "base": base, "body": body,
                           "maintainer_can_modify": True}).json()
@@ -98,7 +107,7 @@ def gitlab_merge_request(client: httpx.Client, project: str, token: str, *, head
                          api: str = GITLAB_API,
                          sleep: Callable[[float], None] = time.sleep) -> Opened:
     """POST /projects/:id/merge_requests (approvers are named in the description)."""
-    url = f"{api.rstrip('/')}/projects/{quote(project, safe='')}/merge_requests"
+    url = f"{_api(api)}/projects/{quote(project, safe='')}/merge_requests"
     created = _send(client, "POST", url, headers={"PRIVATE-TOKEN": token}, sleep=sleep,
                     json={"source_branch": head, "target_branch": base, "title": title,
                           "description": body, "remove_source_branch": False}).json()

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from oncall.remediate.session import ActOutcome, Confirmation, ConfirmRequest, Verifier
     from oncall.remediate.verify_loop import MetricsReader
 
+# Exit codes (docs/action.md): 0 nothing went wrong, 1 the chosen move did not go
+# through or did not help, 2 bad input (an `OncallError`, via `user_errors`).
 FAILED = {"denied", "refused", "failed", "undone", "unverified"}
 
 
@@ -134,9 +136,11 @@ def _interactive(result: Triage, snap: Snapshot, options: ActOptions, console: C
     from rich.text import Text
 
     from oncall.audit import AuditLog
+    from oncall.remediate.approvals import attested_names
     from oncall.remediate.executors import Router
     from oncall.remediate.session import ActSession, ActSettings
 
+    approved_by = attested_names(options.approved_by)
     incident = _incident(result, options)
     if incident is None:
         console.print("No incident: nothing to act on.")
@@ -149,7 +153,7 @@ def _interactive(result: Triage, snap: Snapshot, options: ActOptions, console: C
     router = Router(config, clients=options.clients)
     settings = ActSettings(yes=options.yes, dry_run=options.dry_run,
                            confirm=_prompt(console, ask, audit.actor) if terminal else None,
-                           approvers=options.approved_by)
+                           approvers=approved_by)
     session = ActSession(snap, incident, router, audit, settings, _verifier(options, snap))
     try:
         index = _choose(options, incident, terminal, ask, console)
@@ -164,10 +168,20 @@ def _interactive(result: Triage, snap: Snapshot, options: ActOptions, console: C
     finally:
         router.close()
     _report(console, outcome, audit.path)
-    rem = incident.remediations[index]
-    if outcome.status == "escalated" and rem.action == "escalate":
-        return 0
-    return 1 if outcome.status in FAILED or outcome.status == "escalated" else 0
+    return exit_code(outcome, incident.remediations[index].action)
+
+
+def exit_code(outcome: ActOutcome, action: str) -> int:
+    """0 when nothing went wrong: proposed only, a dry run whose dry run did not fail,
+    cancelled by the person, recovered, an escalation done as chosen. 1 when the chosen
+    move was denied or refused (no executor, an invalid target, too few approvers),
+    failed (its dry run included), or did not restore the signals (unverified, undone,
+    or escalated after it did not help)."""
+    if outcome.status == "escalated":
+        return 0 if action == "escalate" else 1
+    if outcome.status == "dry_run":
+        return 1 if outcome.preview is not None and outcome.preview.dry_run_ok is False else 0
+    return 1 if outcome.status in FAILED else 0
 
 
 def _incident(result: Triage, options: ActOptions) -> Incident | None:

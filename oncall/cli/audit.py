@@ -29,10 +29,10 @@ def show(
     ] = OutputFormat.text,
 ) -> None:
     """List audit records, newest last; the head hash is printed for safekeeping."""
-    from oncall.audit import AuditLog
+    from oncall.audit import existing_log
 
     with user_errors():
-        log = AuditLog(audit)
+        log = existing_log(audit)
         records = [r for r in log.records() if incident is None or r.get("incident") == incident]
         head = log.head()
     shown = records[-last:]
@@ -44,6 +44,9 @@ def show(
     from rich.table import Table
     from rich.text import Text
 
+    if not log.path.exists():
+        typer.echo(f"{log.path}: no audit log yet (nothing has been recorded)")
+        return
     table = Table(title=Text(f"{log.path}: {len(records)} record(s)"), title_justify="left")
     for name in ("#", "at", "actor", "event", "incident", "what"):
         table.add_column(name, overflow="fold")
@@ -68,10 +71,19 @@ def verify(
     ] = None,
 ) -> None:
     """Exit 0 when the chain is intact; 1 naming the first edited, moved or missing record."""
-    from oncall.audit import AuditLog
+    from oncall.audit import GENESIS, existing_log
 
     with user_errors():
-        log = AuditLog(audit)
+        log = existing_log(audit)
+        if not log.path.exists():  # the default log, before anything was recorded
+            if expect_head is not None and expect_head != GENESIS:
+                sys.stderr.write(f"oncall: {log.path}: there is no audit log, but "
+                                 "--expect-head names records: the log was removed or "
+                                 "moved\n")
+                raise typer.Exit(code=1)
+            typer.echo(f"{log.path}: no audit log yet (nothing has been recorded), "
+                       "nothing to verify")
+            return
         verdict = log.verify(expect_head)
     if verdict.problem is not None:
         sys.stderr.write(f"oncall: {log.path}: {verdict.problem}\n")

@@ -173,6 +173,7 @@ def propose(
     from oncall.change.remedies import NoFix
 
     with user_errors():
+        _check_forge(github, gitlab, api)
         moment = _now(now)
         policy = _policy(policy_file)
         log = AuditLog(audit)
@@ -205,6 +206,21 @@ def propose(
         typer.echo(f"committed {proposal.commit[:12] if proposal.commit else ''} on branch "
                    f"{proposal.branch} (your checkout is untouched)")
         _publish(git_repo, proposal, policy, push_remote, github, gitlab, api, log)
+
+
+def _check_forge(github: str | None, gitlab: str | None, api: str | None) -> None:
+    """One forge at most, and an --api URL that requests can be sent to, checked before
+    anything is read or written."""
+    if github and gitlab:
+        raise InputError("--gitlab", "give --github OWNER/REPO or --gitlab GROUP/PROJECT, "
+                         "not both (one change is reviewed in one place)")
+    if api is not None:
+        from oncall.config import BadURL, check_url
+
+        try:
+            check_url(api)
+        except BadURL as exc:
+            raise InputError("--api", str(exc)) from None
 
 
 def _publish(repo: Any, proposal: Any, policy: Any, push_remote: str | None,

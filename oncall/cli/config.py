@@ -1,9 +1,9 @@
 """`oncall config check`: is the configuration valid, and which sources answer?
 
-Run it before the page, not during: it validates `oncall.yaml` (one line and exit 2
-when a field is wrong), then makes one cheap request per source (Prometheus also runs
-each configured query once) and says what answered. Exit 1 when any source is down,
-so it can gate a deploy of the on-call setup.
+Run it before the page, not during: it validates `oncall.yaml` and the policy file it
+names (one line and exit 2 when a field is wrong), then makes one cheap request per
+source (Prometheus also runs each configured query once) and says what answered. Exit 1
+when any source is down, so it can gate a deploy of the on-call setup.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ def check(
     rows: list[dict[str, str | bool]] = []
     with user_errors():
         cfg = load_config(config)
+        policy = _policy(cfg.policy)
         for source in cfg.sources:
             with build_client(source) as client:
                 connector = build_connector(source, client)
@@ -56,9 +57,12 @@ def check(
                          "ok": ok, "detail": detail})
     where = str(cfg.path) if cfg.path else "environment (ONCALL_*_URL)"
     if output_format is CheckFormat.json:
-        sys.stdout.write(json.dumps({"config": where, "sources": rows}, indent=2) + "\n")
+        body = {"config": where, "policy": policy, "sources": rows}
+        sys.stdout.write(json.dumps(body, indent=2) + "\n")
     else:
         typer.echo(f"config: {where}")
+        if policy is not None:
+            typer.echo(f"policy: {policy['path']}  {policy['summary']}")
         width = max(len(str(r["source"])) for r in rows)
         for row in rows:
             mark = "ok  " if row["ok"] else "DOWN"
@@ -68,3 +72,17 @@ def check(
         typer.echo(f"{answered} of {len(rows)} source(s) answer")
     if not all(r["ok"] for r in rows):
         raise typer.Exit(code=1)
+
+
+def _policy(path: Path | None) -> dict[str, str] | None:
+    """The organisation policy the file names, read by the reader `triage --live` uses
+    (so a policy that would stop triage stops the check, exit 2), summarised."""
+    if path is None:
+        return None
+    from oncall.sources.policy import read_policy_file
+
+    policy = read_policy_file(path)[1]
+    summary = (f"autonomy {policy.autonomy}, {len(policy.actions)} action rule(s), "
+               f"{len(policy.freezes)} freeze(s), {len(policy.change_windows)} change "
+               f"window(s), {policy.approvers_min} approver(s)")
+    return {"path": str(path), "autonomy": policy.autonomy, "summary": summary}

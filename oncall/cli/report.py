@@ -41,12 +41,12 @@ def report_command(
                    ] = None,
 ) -> None:
     """Operating numbers from the audit log and saved triages."""
-    from oncall.audit import AuditLog
+    from oncall.audit import existing_log
     from oncall.itsm.report import build_report
 
     with user_errors():
         bodies = load_triages(triages or [])
-        log = AuditLog(audit)
+        log = existing_log(audit)
         report = build_report(log.records(), bodies)
         if output_format is ReportFormat.json:
             text = json.dumps(report.as_dict(), indent=2) + "\n"

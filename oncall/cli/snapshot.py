@@ -23,13 +23,11 @@ def snapshot_command(
     config: Annotated[Path | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
 ) -> None:
     """Capture alerts, metrics, logs, traces, changes and catalog into a scenario dir."""
-    from oncall.errors import InputError
     from oncall.sources.live import build_live_source, write_scenario
+    from oncall.sources.live.writer import check_out
 
     with user_errors():
-        if out.exists() and (not out.is_dir() or any(out.iterdir())):
-            raise InputError(str(out), "already exists and is not an empty directory; "
-                             "choose a new --out")
+        check_out(out)  # before anything is fetched
         with build_live_source(config) as source:
             capture = source.capture()
         written = write_scenario(capture, out)

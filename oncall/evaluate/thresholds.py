@@ -4,11 +4,14 @@
 (may not rise above, e.g. `policy_violations: 0`), keyed by the metric names of
 `oncall.evaluate.scorecard.METRICS`. A metric that could not be measured on the cases
 given (nothing to count) fails its threshold: a gate that cannot be checked must not
-pass silently. Unknown metric names are refused, so a typo cannot disable a gate.
+pass silently. Unknown metric names are refused, so a typo cannot disable a gate, and so
+is a limit outside the values the metric can take (`minimum: 1.5` for a rate in [0, 1]
+could never be met; `maximum: 1.5` could never fail).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,7 @@ from oncall.evaluate.scorecard import METRICS
 from oncall.sources.fields import Fields
 
 SECTIONS = ("minimum", "maximum")
+COUNT_METRICS = frozenset({"policy_violations"})  # counts; every other metric is in [0, 1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +64,22 @@ def parse_thresholds(body: Any, path: str) -> Thresholds:
             where = f"{section}.{metric}"
             if metric not in METRICS:
                 raise f.fail(where, f"unknown metric (expected one of {', '.join(METRICS)})")
-            limits[str(metric)] = f.number(raw, where)
+            value = f.number(raw, where)
+            low, high = metric_range(str(metric))
+            if not (low <= value <= high and math.isfinite(value)):  # also refuses nan
+                span = f"{low:g} or more" if high == math.inf else f"{low:g} to {high:g}"
+                raise f.fail(where, f"{value:g} is outside the range of {metric} ({span})")
+            limits[str(metric)] = value
         sections[section] = limits
     if not sections["minimum"] and not sections["maximum"]:
         raise f.fail("", "lists no thresholds")
     return Thresholds(minimum=sections["minimum"], maximum=sections["maximum"])
+
+
+def metric_range(metric: str) -> tuple[float, float]:
+    """The values a metric can take: a count of violations is 0 or more; every other
+    metric is a rate or a ratio in [0, 1]."""
+    return (0.0, math.inf) if metric in COUNT_METRICS else (0.0, 1.0)
 
 
 def check(values: dict[str, float | None], thresholds: Thresholds) -> list[Failure]:

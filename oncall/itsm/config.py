@@ -19,10 +19,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 
+from oncall.config import BadURL, check_url
 from oncall.errors import InputError
 from oncall.sources.fields import Fields
 from oncall.sources.yamlsafe import safe_load
@@ -255,18 +255,8 @@ def _url(f: Fields, obj: dict[str, Any], key: str, where: str,
     text = f.text(obj, key, where, required=default is None) or (default or "")
     try:
         return check_url(text)
-    except ValueError as exc:
+    except BadURL as exc:
         raise f.fail(f"{where}.{key}", str(exc)) from None
-
-
-def check_url(text: str) -> str:
-    """An http(s) URL with a host and no credentials in it; trailing slash removed."""
-    parts = urlsplit(text.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{text!r} is not an http(s) URL")
-    if parts.username or parts.password:
-        raise ValueError("credentials do not belong in the URL; use the *_env keys")
-    return text.strip().rstrip("/")
 
 
 def _text_map(f: Fields, obj: dict[str, Any], key: str, where: str) -> dict[str, str]:

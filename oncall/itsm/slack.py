@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from oncall.config import BadURL, check_url
 from oncall.itsm.base import TicketAction
 from oncall.itsm.config import SlackConfig
 from oncall.itsm.content import TicketView, stakeholder_text
@@ -33,8 +34,13 @@ def webhook_url(config: SlackConfig, env: Mapping[str, str]) -> str:
     value = env.get(config.webhook_url_env, "").strip()
     if not value:
         raise KeyError(config.webhook_url_env)
-    if not value.startswith(("https://", "http://")) or "/" not in value.split("://", 1)[1]:
-        raise ValueError(f"{config.webhook_url_env} is not a webhook URL")
+    try:
+        url = check_url(value)
+    except BadURL as exc:  # the reason only: the URL itself is the secret
+        raise ValueError(f"{config.webhook_url_env} is not a webhook URL ({exc.reason})") \
+            from None
+    if "/" not in url.split("://", 1)[1]:
+        raise ValueError(f"{config.webhook_url_env} is not a webhook URL (it has no path)")
     return value
 
 

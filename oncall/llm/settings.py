@@ -89,6 +89,8 @@ class LLMSettings:
             given["redact"] = tuple(given["redact"])
         if "log_path" in given:
             given["log_path"] = Path(given["log_path"])
+        if given.get("api_base"):
+            _check_api_base(str(given["api_base"]), "arguments", "--api-base")
         return _checked(replace(settings, **given), "arguments")
 
     @classmethod
@@ -144,6 +146,7 @@ class LLMSettings:
             values["model"] = env[ENV_MODEL].strip()
         if env.get(ENV_API_BASE, "").strip():
             values["api_base"] = env[ENV_API_BASE].strip()
+            _check_api_base(values["api_base"], "environment", ENV_API_BASE)
         if env.get(ENV_API_KEY):
             values["api_key"] = env[ENV_API_KEY]
         if env.get(ENV_TIMEOUT, "").strip():
@@ -166,9 +169,8 @@ def _checked(settings: LLMSettings, origin: str) -> LLMSettings:
     if not 0 < settings.max_incidents <= 20:
         raise InputError(origin, f"must be between 1 and 20, got {settings.max_incidents}",
                          field="llm.max_incidents")
-    if settings.api_base and not re.match(r"https?://[^\s/]+", settings.api_base):
-        raise InputError(origin, f"expected an http(s) URL, got {settings.api_base[:80]!r}",
-                         field="llm.api_base")
+    if settings.api_base:
+        _check_api_base(settings.api_base, origin, "llm.api_base")
     for i, pattern in enumerate(settings.redact):
         try:
             re.compile(pattern)
@@ -176,6 +178,17 @@ def _checked(settings: LLMSettings, origin: str) -> LLMSettings:
             raise InputError(origin, f"not a regular expression: {exc}",
                              field=f"llm.redact[{i}]") from None
     return settings
+
+
+def _check_api_base(url: str, origin: str, field: str) -> None:
+    """The shared URL check of every configured endpoint (`oncall.config.check_url`);
+    the error names the field or the environment variable that set it."""
+    from oncall.config import BadURL, check_url
+
+    try:
+        check_url(url)
+    except BadURL as exc:
+        raise InputError(origin, str(exc), field=field) from None
 
 
 def _text(value: Any, origin: str, key: str) -> str:

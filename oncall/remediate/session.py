@@ -15,8 +15,10 @@ undone. The rules, in the order they are checked:
    dry run) must succeed before anyone is asked.
 5. `auto` runs without a question only with `--yes` (`ActSettings.yes`), only when the dry
    run did not fail and the call can be undone or needs no undo. Everything else needs
-   a person (`confirm`); `approve` also needs `approvers_min` distinct approvers. Without
-   a person at a terminal (`confirm is None`) nothing that needs one runs.
+   a person (`confirm`); `approve` also needs `approvers_min` distinct approvers
+   (`oncall.remediate.approvals`: names compared case-folded, blanks never count); too
+   few is a refusal, not a person's choice. Without a person at a terminal
+   (`confirm is None`) nothing that needs one runs.
 6. After executing, the signals are verified. If they do not recover, the change is
    undone (by itself when policy let it run by itself, else only when a person confirms
    the undo), and the owners are paged.
@@ -33,6 +35,7 @@ from typing import Any
 from oncall.audit import AuditLog
 from oncall.errors import OncallError
 from oncall.model import Incident, Policy, PolicyDecision, Remediation, Snapshot
+from oncall.remediate.approvals import approvals_needed, distinct_approvers
 from oncall.remediate.executors.base import ActionRequest, Executor, Preview, Refused, Result
 from oncall.remediate.executors.request import build_request
 from oncall.remediate.executors.router import Router
@@ -95,8 +98,9 @@ class ActSettings:
 
 @dataclass(slots=True)
 class ActOutcome:
-    """How the loop ended. `status`: proposed, denied, refused, dry_run, rejected,
-    failed, recovered, unverified, undone, escalated."""
+    """How the loop ended. `status`: proposed, denied, refused (no executor, an invalid
+    target, too few approvers), dry_run, rejected (the person did not confirm), failed,
+    recovered, unverified, undone, escalated."""
 
     status: str
     message: str
@@ -166,6 +170,9 @@ class ActSession:
         try:
             request = build_request(rem, self.incident, self.snap)
             if rem.action == "escalate" and not self.router.has_route("escalate"):
+                if self.settings.dry_run:
+                    return self._stop("dry_run", "dry run: no pager is configured; acting "
+                                      f"would record an escalation to {self._who()}", verdict)
                 return self._escalate_by_record(rem, verdict)
             executor = self.router.route(request)
             if not self.settings.dry_run and self.settings.confirm is None and not (
@@ -196,7 +203,7 @@ class ActSession:
                                    "by": POLICY_ACTOR, "reason": verdict.reason},
                       actor=POLICY_ACTOR)
             return None
-        needed = max(1, self.policy.approvers_min) if verdict.decision == "approve" else 1
+        needed = approvals_needed(self.policy, verdict.decision)
         if self.settings.confirm is None:
             return self._nobody(verdict, preview)
         answer = self.settings.confirm(ConfirmRequest(self.incident.id, rem, verdict, preview,
@@ -205,14 +212,13 @@ class ActSession:
             self._log("rejection", {"action": rem.action, "target": rem.target,
                                     "reason": answer.note or "not confirmed"})
             return ActOutcome("rejected", "not confirmed: nothing ran", verdict, preview)
-        approvers = list(dict.fromkeys(a for a in (*answer.approvers, *self.settings.approvers)
-                                       if a))
+        approvers = distinct_approvers(answer.approvers, self.settings.approvers)
         if len(approvers) < needed:
-            reason = (f"approval missing: policy needs {needed} approver(s), have "
+            reason = (f"approval missing: policy needs {needed} distinct approver(s), have "
                       f"{len(approvers)} ({', '.join(approvers) or 'none'})")
             self._log("rejection", {"action": rem.action, "target": rem.target,
                                     "reason": reason})
-            return ActOutcome("rejected", f"{reason}: nothing ran", verdict, preview)
+            return ActOutcome("refused", f"{reason}: nothing ran", verdict, preview)
         self._log("approval", {"action": rem.action, "target": rem.target,
                                "approvers": approvers, "decision": verdict.decision,
                                "groups": list(self.policy.approver_groups)})
@@ -314,10 +320,12 @@ class ActSession:
     def _escalate_by_record(self, rem: Remediation, verdict: PolicyDecision) -> ActOutcome:
         """Escalate with no pager configured: the record is the escalation, and the
         message says whom to call."""
-        who = self.incident.escalation or self.incident.owner or "the service owners"
         self._page(rem, "escalation chosen by the on-call engineer")
-        return ActOutcome("escalated", f"recorded; no pager is configured: call {who}",
+        return ActOutcome("escalated", f"recorded; no pager is configured: call {self._who()}",
                           verdict)
+
+    def _who(self) -> str:
+        return self.incident.escalation or self.incident.owner or "the service owners"
 
     def _stop(self, status: str, message: str, verdict: PolicyDecision,
               preview: Preview | None = None) -> ActOutcome:

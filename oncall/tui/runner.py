@@ -12,7 +12,8 @@ runs, the session previews again right before executing and asks for confirmatio
 the answer is yes only if that fresh call is the one approved, so what runs is what
 was previewed (a replica count that changed in between means approving again).
 Approvers are the person at the dashboard plus the `--approved-by` names, counted by
-the session against `approvers.min` as for the CLI.
+the session against `approvers.min` as for the CLI (`oncall.remediate.approvals`: one
+person however the name is cased or spaced; a blank name is nobody).
 
 Everything here blocks (executors call out, verification polls): the screens call it
 from Textual thread workers. One session per incident keeps proposals to one record
@@ -27,7 +28,8 @@ from dataclasses import dataclass, replace
 import httpx
 
 from oncall.audit import AuditLog
-from oncall.model import Incident, MetricSeries, Policy, Remediation, Snapshot
+from oncall.model import Incident, MetricSeries, Remediation, Snapshot
+from oncall.remediate.approvals import approvals_needed, distinct_approvers
 from oncall.remediate.executors import ExecutorConfig, Result, Router, build_request
 from oncall.remediate.session import (
     ActOutcome,
@@ -115,13 +117,13 @@ class RemediationRunner:
         return self.audit.actor
 
     def approvers(self) -> list[str]:
-        """Who approves a move confirmed here: the person, then the names they attest."""
-        return list(dict.fromkeys(a for a in (self.actor, *self.approved_by) if a))
+        """Who approves a move confirmed here: the person, then the names they attest,
+        each person once (as the session counts them)."""
+        return distinct_approvers((self.actor,), self.approved_by)
 
     @staticmethod
     def approvals_needed(snap: Snapshot, decision: str) -> int:
-        policy = snap.policy or Policy()
-        return max(1, policy.approvers_min) if decision == "approve" else 1
+        return approvals_needed(snap.policy, decision)
 
     def preview(self, snap: Snapshot, incident: Incident, index: int) -> ActOutcome:
         """The dry run: the exact call and what the dry run said; nothing executes."""

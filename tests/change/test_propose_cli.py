@@ -171,3 +171,28 @@ def test_github_refusals_are_not_retried() -> None:
         github_pull_request(_github(handler), "acme/infra", "t", head="b", base="main",
                             title="t", body="b", reviewers=[], sleep=lambda s: None)
     assert calls == [1]
+
+
+def test_github_and_gitlab_together_are_refused_before_anything(
+        history: Path, infra: Path, tmp_path: Path) -> None:
+    code, out, err = _propose(history, infra, tmp_path, _cluster(history, "config"), CHANGE,
+                              "--github", "acme/infra", "--gitlab", "g/infra")
+    assert code == 2 and out == ""
+    assert err == ("oncall: --gitlab: give --github OWNER/REPO or --gitlab GROUP/PROJECT, not "
+                   "both (one change is reviewed in one place)\n")
+    assert git(infra, "branch", "--list").split() == ["*", "main"]
+    assert not (tmp_path / "audit.jsonl").exists()
+
+
+def test_a_bad_forge_api_url_is_refused_before_anything(
+        history: Path, infra: Path, tmp_path: Path) -> None:
+    code, out, err = _propose(history, infra, tmp_path, _cluster(history, "config"), CHANGE,
+                              "--github", "acme/infra", "--api", "https://ghe.example:abc")
+    assert code == 2 and out == ""
+    assert err == ("oncall: --api: the port must be a number from 1 to 65535, got "
+                   "'https://ghe.example:abc'\n")
+    assert git(infra, "branch", "--list").split() == ["*", "main"]
+    with pytest.raises(ForgeError, match="--api: the URL has no host"):
+        github_pull_request(_github(lambda r: httpx.Response(500)), "acme/infra", "tok",
+                            head="h", base="main", title="t", body="b", reviewers=[],
+                            api="https://", sleep=lambda _s: None)

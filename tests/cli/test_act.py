@@ -202,3 +202,67 @@ def test_executors_can_live_in_oncall_yaml(tmp_path: Path, kubectl: FakeKubectl)
         "executors:\n  kubernetes: {dry_run: sometimes}\n")
     bad = runner.invoke(app, args)
     assert bad.exit_code == 2 and "oncall.yaml" in bad.output and "dry_run" in bad.output
+
+
+# ---- exit codes, as docs/action.md lists them --------------------------------------
+
+
+def _with_policy(root: Path, **changes: object) -> Path:
+    import yaml
+
+    path = root / "policy.yaml"
+    body = yaml.safe_load(path.read_text())
+    for key, value in changes.items():
+        if key == "actions":
+            body["actions"].update(value)
+        else:
+            body[key] = value
+    path.write_text(yaml.safe_dump(body))
+    return root
+
+
+@pytest.mark.parametrize(("case", "args", "typed", "code", "said"), [
+    ("proposed", [], None, 0, "Proposals recorded"),
+    ("dry run", ["--pick", "scale", "--dry-run"], None, 0, "outcome: dry_run"),
+    ("dry run, no executor", ["--pick", "scale", "--dry-run", "--no-executors"], None, 1,
+     "outcome: refused: nothing ran: no executor is configured"),
+    ("dry run that fails", ["--pick", "scale", "--dry-run", "--fail-dry-run"], None, 1,
+     "outcome: dry_run"),
+    ("denied", ["--pick", "failover", "--yes"], None, 1, "outcome: denied"),
+    ("denied, dry run", ["--pick", "failover", "--dry-run"], None, 1, "outcome: denied"),
+    ("cancelled", ["--pick", "restart"], "no", 0, "outcome: rejected: not confirmed"),
+    ("approval missing", ["--pick", "restart", "--approved-by", "ALICE"], "restart", 1,
+     "outcome: refused: approval missing: policy needs 2 distinct approver(s), have 1"),
+    ("approved by two", ["--pick", "restart", "--approved-by", " bob "], "restart", 0,
+     "outcome: recovered"),
+    ("blank approver", ["--pick", "restart", "--approved-by", "   "], "restart", 2,
+     "oncall: --approved-by: an approver name is blank"),
+    ("escalation recorded", ["--pick", "escalate", "--yes"], None, 0,
+     "outcome: escalated: recorded"),
+    ("recovered", ["--pick", "scale", "--yes"], None, 0, "outcome: recovered"),
+    ("undone", ["--pick", "scale", "--yes", "--still-bad"], None, 1, "outcome: undone"),
+])
+def test_each_exit_code(tmp_path: Path, kubectl: FakeKubectl, config: Path,
+                        monkeypatch: pytest.MonkeyPatch, case: str, args: list[str],
+                        typed: str | None, code: int, said: str) -> None:
+    monkeypatch.setenv("ONCALL_ACTOR", "alice")
+    root = _with_policy(scenario(tmp_path, recovers="--still-bad" not in args),
+                        actions={"failover": "deny", "restart": "approve"},
+                        approvers={"min": 2, "groups": ["group:sre"]})
+    argv = ["act", str(root), "--audit", str(tmp_path / "a.jsonl"), "--verify-minutes", "2"]
+    if "--no-executors" not in args:
+        argv += ["--executor-config", str(config)]
+    if "--fail-dry-run" in args:
+        kubectl.fail_on("--dry-run=server")
+    for arg in args:
+        if arg in ("--no-executors", "--fail-dry-run", "--still-bad"):
+            continue
+        argv.append(str(pick(root, arg)) if argv[-1] == "--pick" else arg)
+    if typed is not None:
+        monkeypatch.setattr("oncall.cli.act._is_terminal", lambda: True)
+    result = runner.invoke(app, argv, input=None if typed is None else typed + "\n")
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == code, result.output
+    assert said in " ".join(result.output.split()), result.output
+    if code != 0 or case == "cancelled":
+        assert kubectl.mutating() == [] or case == "undone"

@@ -82,16 +82,16 @@ def test_nothing_to_score_exits_2(tmp_path: Path) -> None:
     assert "nothing to score" in result.stderr
 
 
-def test_impossible_threshold_exits_1_with_the_list(tmp_path: Path) -> None:
+def test_a_broken_threshold_exits_1_with_the_list(tmp_path: Path) -> None:
     root = write_scenario(tmp_path / "one", expected_doc(["a1", "a2"], ["n1"]))
     limits = tmp_path / "thresholds.yaml"
-    limits.write_text("minimum:\n  noise_recall: 1.01\n  clustering_f1: 0\n"
-                      "maximum:\n  policy_violations: 0\n")
+    limits.write_text("minimum:\n  clustering_f1: 0\n"
+                      "maximum:\n  policy_violations: 0\n  noise_recall: 0.5\n")
     result = runner.invoke(app, ["eval", str(root), "--thresholds", str(limits),
                                  "--format", "json"])
     assert result.exit_code == 1
     assert "1 metric(s) break the thresholds" in result.stderr
-    assert "noise_recall: 1 is below the minimum 1.01" in result.stderr
+    assert "noise_recall: 1 is above the maximum 0.5" in result.stderr
     doc = json.loads(result.stdout)
     assert doc["thresholds"]["passed"] is False
     assert [f["metric"] for f in doc["thresholds"]["failures"]] == ["noise_recall"]

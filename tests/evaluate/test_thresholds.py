@@ -34,12 +34,27 @@ def test_check_minimums_maximums_and_unmeasured() -> None:
         ({"minimum": {"service_ac1": "high"}}, "minimum.service_ac1: expected a number"),
         ({"floor": {}}, "t.yaml: floor: unknown section"),
         ({"minimum": {}}, "lists no thresholds"),
+        ({"minimum": {"clustering_f1": 1.5}},
+         r"t.yaml: minimum.clustering_f1: 1.5 is outside the range of clustering_f1 \(0 to 1\)"),
+        ({"minimum": {"service_ac1": -0.1}}, "minimum.service_ac1: -0.1 is outside the range"),
+        ({"maximum": {"runbook_recall3": 2}}, "maximum.runbook_recall3: 2 is outside the range"),
+        ({"minimum": {"noise_reduction": float("nan")}}, "nan is outside the range"),
+        ({"maximum": {"policy_violations": -1}},
+         r"maximum.policy_violations: -1 is outside the range of policy_violations \(0 or more\)"),
+        ({"maximum": {"policy_violations": float("inf")}}, "inf is outside the range"),
         (None, "is empty"),
     ],
 )
 def test_mistakes_name_the_field(body: object, message: str) -> None:
     with pytest.raises(InputError, match=message):
         parse_thresholds(body, "t.yaml")
+
+
+def test_limits_at_the_ends_of_a_range_are_accepted() -> None:
+    limits = parse_thresholds({"minimum": {"clustering_f1": 1, "service_ac1": 0},
+                               "maximum": {"policy_violations": 3}}, "t.yaml")
+    assert limits.minimum == {"clustering_f1": 1.0, "service_ac1": 0.0}
+    assert limits.maximum == {"policy_violations": 3.0}
 
 
 def test_the_committed_file_parses_and_holds_policy_violations_at_zero() -> None:

@@ -48,10 +48,20 @@ def test_a_full_section_parses_with_defaults_for_variable_names() -> None:
     ({"jira": {"url": "https://x.example", "project": "ops"}},
      "oncall.yaml: itsm.jira.project: 'ops' is not a Jira project key (like OPS)"),
     ({"servicenow": {"instance_url": "ftp://x"}},
-     "oncall.yaml: itsm.servicenow.instance_url: 'ftp://x' is not an http(s) URL"),
+     "oncall.yaml: itsm.servicenow.instance_url: expected an http:// or https:// URL, got "
+     "'ftp://x'"),
     ({"servicenow": {"instance_url": "https://u:p@x.example"}},
      "oncall.yaml: itsm.servicenow.instance_url: credentials do not belong in the URL; use "
      "the *_env keys"),
+    ({"servicenow": {"instance_url": "https://x.example:abc"}},
+     "oncall.yaml: itsm.servicenow.instance_url: the port must be a number from 1 to 65535, "
+     "got 'https://x.example:abc'"),
+    ({"jira": {"url": "https://[::1", "project": "OPS"}},
+     "oncall.yaml: itsm.jira.url: not a valid URL (an IPv6 host needs both [ and ]), got "
+     "'https://[::1'"),
+    ({"pagerduty": {"url": "https://events.example:99999/v2/enqueue"}},
+     "oncall.yaml: itsm.pagerduty.url: the port must be a number from 1 to 65535, got "
+     "'https://events.example:99999/v2/enqueue'"),
     ({"pagerduty": {"routing_key_env": "PD KEY"}},
      "oncall.yaml: itsm.pagerduty.routing_key_env: 'PD KEY' is not an environment variable "
      "name"),

@@ -252,3 +252,11 @@ def test_slack_errors_never_show_the_webhook_url(checkout: dict[str, Any]) -> No
     assert str(err.value) == "slack: POST webhook: HTTP 404: no_service"
     with pytest.raises(ValueError, match="SLACK_WEBHOOK_URL is not a webhook URL"):
         webhook_url(SlackConfig(), {"SLACK_WEBHOOK_URL": "not-a-url"})
+
+
+def test_a_slack_webhook_url_httpx_cannot_use_is_named_not_shown() -> None:
+    secret = "https://hooks.slack.example:abc/services/T0/B0/s3cret"
+    with pytest.raises(ValueError) as err:
+        webhook_url(SlackConfig(), {"SLACK_WEBHOOK_URL": secret})
+    assert str(err.value) == ("SLACK_WEBHOOK_URL is not a webhook URL (the port must be a "
+                              "number from 1 to 65535)")

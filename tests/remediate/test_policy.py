@@ -117,3 +117,91 @@ def test_merging_the_users_policy_only_tightens() -> None:
     assert merge_policies(None, user) is user and merge_policies(service, None) is service
     assert merge_policies(Policy(autonomy="assist"), Policy(autonomy="change")).autonomy \
         == "assist"
+
+
+# ---- reading policy.yaml: every key checked, day names whole -------------------------
+
+FULL_POLICY = {
+    "autonomy": "execute",
+    "actions": {"restart": "auto"},
+    "freezes": [{"from": "2026-03-13T18:00:00Z", "to": "2026-03-16T06:00:00Z",
+                 "reason": "quarter close"}],
+    "change_windows": [{"days": ["mon"], "start": "09:00", "end": "16:00",
+                        "tz": "Europe/Berlin"}],
+    "approvers": {"min": 2, "groups": ["group:sre"]},
+}
+
+
+def _policy_error(body: object) -> str:
+    from oncall.errors import InputError
+    from oncall.sources.policy import parse_policy
+
+    with pytest.raises(InputError) as caught:
+        parse_policy(body, "policy.yaml")
+    return str(caught.value)
+
+
+def test_every_documented_key_is_read() -> None:
+    from oncall.lab.stack import policy as lab_policy
+    from oncall.sources.policy import parse_policy
+
+    policy = parse_policy(FULL_POLICY, "policy.yaml")
+    assert policy.freezes and policy.change_windows and policy.approvers_min == 2
+    assert parse_policy(lab_policy(), "policy.yaml").actions["rollback"] == "auto"
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    # the QA case: `freeze:` for `freezes:` silently turned a freeze off
+    (lambda p: p.update(freeze=p.pop("freezes")),
+     "policy.yaml: freeze: unknown key; did you mean 'freezes'? (expected one of autonomy, "
+     "actions, freezes, change_windows, approvers)"),
+    (lambda p: p.update(bogus_key=1), "policy.yaml: bogus_key: unknown key (expected"),
+    (lambda p: p.update({3: "x"}), "policy.yaml: 3: unknown key"),
+    (lambda p: p["approvers"].update(minimum=p["approvers"].pop("min")),
+     "policy.yaml: approvers.minimum: unknown key; did you mean 'min'?"),
+    (lambda p: p["freezes"][0].update(until=p["freezes"][0].pop("to")),
+     "policy.yaml: freezes[0].until: unknown key (expected one of from, to, reason)"),
+    (lambda p: p["change_windows"][0].update(day=p["change_windows"][0].pop("days")),
+     "policy.yaml: change_windows[0].day: unknown key; did you mean 'days'?"),
+])
+def test_an_unknown_key_at_any_level_is_refused(edit: object, message: str) -> None:
+    import copy
+
+    body = copy.deepcopy(FULL_POLICY)
+    edit(body)  # type: ignore[operator]
+    assert _policy_error(body).startswith(message)
+
+
+@pytest.mark.parametrize(("days", "expected"), [
+    (["mon", "TUE", "Wed", " thu "], ("mon", "tue", "wed", "thu")),
+    (["Monday", "FRIDAY", "sunday", "sun"], ("mon", "fri", "sun")),
+])
+def test_day_names_short_and_full_in_any_case(days: list[str],
+                                              expected: tuple[str, ...]) -> None:
+    from oncall.sources.policy import parse_policy
+
+    window = {"days": days, "start": "09:00", "end": "10:00"}
+    policy = parse_policy({"change_windows": [window]}, "policy.yaml")
+    assert policy.change_windows[0].days == expected
+    everyday = parse_policy({"change_windows": [{"start": "09:00", "end": "10:00"}]}, "p")
+    assert len(everyday.change_windows[0].days) == 7
+
+
+@pytest.mark.parametrize(("day", "shown"), [
+    ("funday", "'funday'"),  # was reported as 'fun'
+    ("monkey", "'monkey'"),  # was read as mon
+    ("mo", "'mo'"),
+    ("mon-fri", "'mon-fri'"),  # no ranges: it was read as mon
+    ("Thurs", "'Thurs'"),
+    (1, "1"),
+    (["mon"], "a list"),
+])
+def test_an_unknown_day_is_named_as_written(day: object, shown: str) -> None:
+    window = {"days": ["tue", day], "start": "09:00", "end": "10:00"}
+    assert _policy_error({"change_windows": [window]}).startswith(
+        f"policy.yaml: change_windows[0].days: unknown day {shown} (expected mon, tue")
+
+
+def test_an_empty_day_list_is_refused_not_read_as_every_day() -> None:
+    window = {"days": [], "start": "09:00", "end": "10:00"}
+    assert "change_windows[0].days: is empty" in _policy_error({"change_windows": [window]})

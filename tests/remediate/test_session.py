@@ -169,9 +169,38 @@ def test_a_missing_approval_stops_the_action(tmp_path: Path, kubectl: FakeKubect
     policy = replace(EXECUTE, approvers_min=2, approver_groups=("group:sre",))
     session, audit = make(tmp_path, ROLLBACK, policy=policy, confirm=Person(True))
     outcome = session.act(0)
-    assert outcome.status == "rejected" and "approval missing" in outcome.message
+    assert outcome.status == "refused" and "approval missing" in outcome.message
     assert kubectl.mutating() == []
     assert events(audit)[-1] == "rejection"
+
+
+@pytest.mark.parametrize("again", ["alice", "ALICE", " alice", "   ", ""])
+def test_the_actor_renamed_or_a_blank_name_is_no_second_approver(
+        tmp_path: Path, kubectl: FakeKubectl, again: str) -> None:
+    policy = replace(EXECUTE, approvers_min=2)
+    session, audit = make(tmp_path, ROLLBACK, policy=policy, confirm=Person(True),
+                          approvers=(again,))
+    outcome = session.act(0)
+    assert outcome.status == "refused" and not outcome.executed
+    assert "needs 2 distinct approver(s), have 1 (alice)" in outcome.message
+    assert kubectl.mutating() == [] and "execution" not in events(audit)
+
+
+def test_attested_names_are_recorded_stripped(tmp_path: Path, kubectl: FakeKubectl) -> None:
+    policy = replace(EXECUTE, approvers_min=2)
+    session, audit = make(tmp_path, ROLLBACK, policy=policy, confirm=Person(True),
+                          approvers=(" bob ",))
+    assert session.act(0).status == "recovered"
+    approval = next(r for r in audit.records() if r["event"] == "approval")
+    assert approval["data"]["approvers"] == ["alice", "bob"]
+
+
+def test_a_dry_run_of_an_escalation_records_no_escalation(tmp_path: Path,
+                                                          kubectl: FakeKubectl) -> None:
+    session, audit = make(tmp_path, ESCALATE, dry_run=True)
+    outcome = session.act(0)
+    assert outcome.status == "dry_run" and "pager:payments" in outcome.message
+    assert "escalation" not in events(audit)
 
 
 def test_a_second_attested_approver_completes_the_approval(tmp_path: Path,

@@ -167,6 +167,25 @@ def test_policy_needing_two_approvers_counts_approved_by(tmp_path: Path,
     assert paired.records("approval")[-1]["approvers"] == [ACTOR, "bob"]
 
 
+@pytest.mark.parametrize("again", [("ALICE",), (" alice ",), ("   ",), ("Alice", "")])
+def test_the_actor_renamed_or_a_blank_name_is_no_second_approver(
+        tmp_path: Path, kubectl: FakeKubectl, again: tuple[str, ...]) -> None:
+    r = rig(scenario(tmp_path, approvers={"min": 2}), kubectl, approved_by=again)
+    runner = r.app.session.runner
+    assert runner is not None and runner.approvers() == [ACTOR]
+
+    async def short(pilot: Pilot[None]) -> None:
+        await queue_row(pilot, RESTART)
+        for key in ("a", "x"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(pilot.app.screen, IncidentScreen)
+            assert "policy needs 2 approvers" in r.app.notices[-1]
+
+    drive(r.app, short)
+    assert kubectl.calls == [] and r.events() == []
+
+
 def test_autonomy_assist_runs_nothing(tmp_path: Path, kubectl: FakeKubectl) -> None:
     r = rig(scenario(tmp_path, autonomy="assist"), kubectl)
 

@@ -18,10 +18,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 
+from oncall.config import BadURL, check_url
 from oncall.errors import InputError
 from oncall.model import ACTIONS
 from oncall.remediate.safety import is_dns1123_label, is_dns1123_subdomain, is_safe_token
@@ -209,10 +209,10 @@ def _env(f: Fields, value: str, where: str) -> str:
 
 
 def _http(f: Fields, obj: dict[str, Any], where: str) -> HttpSettings:
-    url = f.text(obj, "url", where)
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise f.fail(f"{where}.url", f"expected an http(s) URL, got {url[:80]!r}")
+    try:
+        url = check_url(f.text(obj, "url", where))
+    except BadURL as exc:
+        raise f.fail(f"{where}.url", str(exc)) from None
     token_env = f.optional_scalar(obj, "token_env", where)
     headers = {}
     for header, variable in f.string_map(obj, "headers_env", where).items():
@@ -220,7 +220,7 @@ def _http(f: Fields, obj: dict[str, Any], where: str) -> HttpSettings:
             raise f.fail(f"{where}.headers_env.{header}", "not a valid header name")
         headers[header] = _env(f, variable, f"{where}.headers_env.{header}")
     return HttpSettings(
-        url=url.rstrip("/"),
+        url=url,
         token_env=_env(f, token_env, f"{where}.token_env") if token_env else None,
         headers_env=headers,
         timeout_seconds=_seconds(f, obj, "timeout_seconds", where, 10.0),

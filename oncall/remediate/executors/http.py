@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from oncall.config import BadURL, check_url
 from oncall.remediate.executors.base import ExecutionFailed, Refused
 from oncall.remediate.executors.config import HttpSettings
 from oncall.sources.fields import printable
@@ -32,8 +33,15 @@ MAX_BODY_BYTES = 8 * 1024 * 1024
 
 def make_client(settings: HttpSettings) -> httpx.Client:
     """The client for one service: its base URL and timeout, no redirects followed (a
-    redirect of an authorised POST elsewhere is not something to obey silently)."""
-    return httpx.Client(base_url=settings.url, timeout=settings.timeout_seconds,
+    redirect of an authorised POST elsewhere is not something to obey silently).
+
+    The config reader already refused a bad URL; settings built in code are checked
+    here, and a bad one is a refusal (recorded as the attempt's outcome), not a crash."""
+    try:
+        url = check_url(settings.url)
+    except BadURL as exc:
+        raise Refused(f"executor URL: {exc}") from None
+    return httpx.Client(base_url=url, timeout=settings.timeout_seconds,
                         follow_redirects=False)
 
 
@@ -100,6 +108,9 @@ class Sender:
             except httpx.TransportError as exc:
                 raise ExecutionFailed(f"{self.name}: {method} {path}: "
                                       f"{printable(str(exc))[:160]}") from None
+            except httpx.InvalidURL as exc:  # nothing was sent
+                raise Refused(f"{self.name}: {method} {path}: not a valid URL "
+                              f"({printable(str(exc))[:160]})") from None
             status = response.status_code
             if status in NOT_ACTED or (status in MAYBE_ACTED and idempotent):
                 reason = f"HTTP {status}{_detail(response)}"

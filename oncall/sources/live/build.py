@@ -7,13 +7,22 @@ the tests hand them `httpx.MockTransport`s or a real server on 127.0.0.1.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
 from oncall import __version__
-from oncall.config import LiveConfig, SourceConfig, load_config, resolve_secret
+from oncall.config import (
+    BadURL,
+    LiveConfig,
+    SourceConfig,
+    ca_bundle_problem,
+    check_url,
+    load_config,
+    resolve_secret,
+)
 from oncall.errors import InputError
 from oncall.sources.live.alertmanager import AlertmanagerConnector
 from oncall.sources.live.backstage import BackstageConnector
@@ -49,12 +58,20 @@ def build_client(source: SourceConfig) -> httpx.Client:
     password = resolve_secret(source, "password_env", "password_file")
     if source.auth.username:
         auth = (source.auth.username, password or "")
-    verify: str | bool = True
+    try:
+        check_url(source.url)
+    except BadURL as exc:  # a SourceConfig built in code, not read by load_config
+        raise InputError(source.origin, str(exc), field=f"{source.where}.url") from None
+    verify: ssl.SSLContext | bool = True
     if source.ca_file is not None:
-        if not source.ca_file.is_file():
-            raise InputError(source.origin, f"no such file {source.ca_file}",
-                             field=f"{source.where}.ca_file")
-        verify = str(source.ca_file)
+        problem = ca_bundle_problem(source.ca_file)
+        if problem:  # also catches a bundle replaced since the config was read
+            raise InputError(source.origin, problem, field=f"{source.where}.ca_file")
+        try:
+            verify = ssl.create_default_context(cafile=str(source.ca_file))
+        except (OSError, ValueError):  # ssl.SSLError is an OSError
+            raise InputError(source.origin, f"{source.ca_file} holds no PEM certificate "
+                             "(expected a CA bundle)", field=f"{source.where}.ca_file") from None
     return httpx.Client(base_url=source.url, headers=headers, auth=auth, verify=verify,
                         timeout=httpx.Timeout(source.timeout_seconds), follow_redirects=False)
 

@@ -18,11 +18,27 @@ from oncall.sources.live.base import PART_FILES, rfc3339
 from oncall.sources.live.source import Capture
 
 
+def check_out(out: Path) -> None:
+    """`out` can receive a scenario: it is absent or an empty directory. Each refusal says
+    which of the two it is not (a file is not "a directory that is not empty")."""
+    if not out.exists():
+        if out.is_symlink():
+            raise InputError(str(out), "is a symbolic link to nothing; choose a new --out")
+        return
+    if not out.is_dir():
+        raise InputError(str(out), "exists and is not a directory; choose a new --out")
+    try:
+        empty = not any(out.iterdir())
+    except OSError as exc:
+        raise InputError(str(out), f"cannot be read ({exc.strerror})") from None
+    if not empty:
+        raise InputError(str(out), "is a directory that is not empty; choose a new or an "
+                         "empty --out")
+
+
 def write_scenario(capture: Capture, out: Path) -> list[Path]:
     """Writes the scenario files into `out` (created; it must be absent or empty)."""
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise InputError(str(out), "already exists and is not an empty directory; "
-                         "choose a new --out")
+    check_out(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

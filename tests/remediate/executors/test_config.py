@@ -64,7 +64,8 @@ def test_a_full_config_loads_and_routes(tmp_path: Path) -> None:
     ({"kubernetes": {"dry_run": "yes"}}, "executors.kubernetes.dry_run", "server or client"),
     ({"kubernetes": {"namespace": "Prod;x"}}, "executors.kubernetes.namespace", "DNS-1123"),
     ({"kubernetes": {"timeout": 5}}, "executors.kubernetes.timeout", "unknown key"),
-    ({"argocd": {"url": "ftp://x", "apps": {}}}, "executors.argocd.url", "http(s) URL"),
+    ({"argocd": {"url": "ftp://x", "apps": {}}}, "executors.argocd.url",
+     "expected an http:// or https:// URL"),
     ({"argocd": {"url": "https://a", "token": "abc"}}, "executors.argocd.token",
      "environment variable"),
     ({"argocd": {"url": "https://a", "token_env": "A B"}}, "executors.argocd.token_env",
@@ -107,3 +108,50 @@ def test_a_broken_file_is_one_clear_error(tmp_path: Path, text: str, words: str)
 def test_a_missing_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such executor config"):
         load_executor_config(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize(("url", "words"), [
+    ("http://127.0.0.1:abc", "the port must be a number from 1 to 65535"),
+    ("http://[::1", "not a valid URL (an IPv6 host needs both [ and ])"),
+    ("https://", "the URL has no host"),
+    ("https://u:p@argo", "credentials do not belong in the URL"),
+])
+def test_an_executor_url_httpx_cannot_use_is_refused_when_read(tmp_path: Path, url: str,
+                                                               words: str) -> None:
+    path = write(tmp_path, yaml.safe_dump({"executors": {
+        "argocd": {"url": url, "token_env": "X", "apps": {"checkout": "c"}},
+        "webhooks": {"w": {"url": "https://w.example.test"}}}}))
+    with pytest.raises(InputError) as info:
+        load_executor_config(path)
+    assert (info.value.path, info.value.field) == (str(path), "executors.argocd.url")
+    assert str(info.value).startswith(f"{path}: executors.argocd.url: {words}")
+
+
+def test_settings_built_in_code_with_a_bad_url_are_a_refusal_not_a_crash() -> None:
+    from oncall.remediate.executors.config import HttpSettings
+    from oncall.remediate.executors.http import make_client
+
+    with pytest.raises(Refused, match="executor URL: the port must be a number"):
+        make_client(HttpSettings(url="http://127.0.0.1:abc"))
+    with make_client(HttpSettings(url="https://argo.example.test/")) as client:
+        assert str(client.base_url) == "https://argo.example.test"
+
+
+def test_act_with_a_bad_executor_url_is_exit_2_before_any_audit_record(
+        tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from oncall.cli.main import app
+
+    scenario = Path(__file__).resolve().parents[3] / "examples" / "checkout-latency"
+    path = write(tmp_path, yaml.safe_dump({"executors": {
+        "argocd": {"url": "http://127.0.0.1:abc", "token_env": "X", "apps": {"checkout": "c"}},
+        "routes": {"config_revert": "argocd"}}}))
+    audit = tmp_path / "audit.jsonl"
+    result = CliRunner().invoke(app, ["act", str(scenario), "--pick", "1", "--dry-run",
+                                      "--executor-config", str(path), "--audit", str(audit)],
+                                env={"X": "1"})
+    assert result.exit_code == 2
+    assert result.stderr == (f"oncall: {path}: executors.argocd.url: the port must be a "
+                             "number from 1 to 65535, got 'http://127.0.0.1:abc'\n")
+    assert not audit.exists()  # no proposal or decision left without an outcome

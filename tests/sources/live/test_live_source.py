@@ -154,8 +154,8 @@ def test_snapshot_command_refuses_a_used_directory_and_a_down_alertmanager(
     config.write_text("sources:\n  alertmanager: {url: 'http://127.0.0.1:9', retries: 0}\n")
     result = runner.invoke(app, ["snapshot", "--out", str(used), "--config", str(config)])
     assert result.exit_code == 2
-    assert result.stderr == f"oncall: {used}: already exists and is not an empty directory; " \
-        "choose a new --out\n"
+    assert result.stderr == f"oncall: {used}: is a directory that is not empty; choose a " \
+        "new or an empty --out\n"
     result = runner.invoke(app, ["snapshot", "--out", str(tmp_path / "new"), "--config",
                                  str(config)])
     assert result.exit_code == 2
