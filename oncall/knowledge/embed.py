@@ -189,18 +189,34 @@ class OnnxEmbedder:
 
 
 _CACHE: dict[str, OnnxEmbedder] = {}
+_BROKEN: set[str] = set()  # models that failed to load in this process
 
 
 def load_embedder(root: Path | None = None,
                   variant: str | None = None) -> OnnxEmbedder | None:
-    """The installed model's embedder (one per process and variant), or None."""
+    """The installed model's embedder (one per process and variant), or None.
+
+    None also when the model files are there but cannot be loaded (truncated, corrupt,
+    built by an incompatible onnxruntime): searching goes on by BM25, as without a model,
+    and says once why and how to repair it. A page is never blocked by the model."""
     files = find_model(root)
     if files is None:
         return None
     chosen = choose_variant(files, variant)
     key = f"{files.resolve()}\0{chosen}"
+    if key in _BROKEN:
+        return None
     if key not in _CACHE:
-        _CACHE[key] = OnnxEmbedder(files, variant=chosen)
+        try:
+            _CACHE[key] = OnnxEmbedder(files, variant=chosen)
+        except Exception as exc:  # onnxruntime and tokenizers raise their own types
+            from oncall.knowledge.hybrid import note_once
+
+            _BROKEN.add(key)
+            reason = " ".join(str(exc).split())[:160] or type(exc).__name__
+            note_once(f"the embedding model in {files} cannot be loaded ({reason}); ranking "
+                      "by BM25 only (run `oncall model install --force` to rebuild it)")
+            return None
     return _CACHE[key]
 
 
