@@ -227,3 +227,30 @@ def test_the_llm_api_base_goes_through_the_same_check() -> None:
         LLMSettings.resolve(env={}, api_base="http://")
     ok = LLMSettings.resolve(env={"ONCALL_LLM_API_BASE": "http://127.0.0.1:11434"})
     assert ok.api_base == "http://127.0.0.1:11434"
+
+
+def test_config_check_reads_the_executors_itsm_and_llm_sections(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))  # no executors.yaml there
+    monkeypatch.delenv("ONCALL_LLM_MODEL", raising=False)
+    base = "sources:\n  alertmanager: {url: 'http://127.0.0.1:9', retries: 0}\n"
+    good = _config(tmp_path, base + "executors:\n  kubernetes: {dry_run: server}\n"
+                   "itsm:\n  servicenow:\n    instance_url: https://acme.service-now.com\n"
+                   "    token_env: SN_TOKEN\n"
+                   "llm:\n  model: ollama/llama3.1\n  api_base: http://127.0.0.1:11434\n")
+    result = runner.invoke(app, ["config", "check", "--config", str(good), "-f", "json"])
+    assert result.exit_code == 1, result.output  # the alertmanager is down; the rest read
+    doc = json.loads(result.stdout)
+    assert doc["executors"] == ["kubernetes"] and doc["itsm"] == ["servicenow"]
+    assert doc["llm"] == ["ollama/llama3.1"]
+    for section, field in (("executors:\n  kubernetes: {dry_run: maybe}\n",
+                            "executors.kubernetes.dry_run"),
+                           ("itsm:\n  servicenow: {instance_url: 'http://x:abc'}\n",
+                            "itsm.servicenow.instance_url"),
+                           ("llm:\n  model: x\n  api_base: 'ftp://nowhere'\n", "api_base")):
+        bad = _config(tmp_path, base + section)
+        result = runner.invoke(app, ["config", "check", "--config", str(bad)])
+        assert result.exit_code == 2, (section, result.output)
+        assert field in result.stderr and len(result.stderr.strip().splitlines()) == 1
