@@ -117,7 +117,8 @@ def _restart(svc: str, ok: Checked, why: str, risk: str, addresses: bool) -> Mov
 def _deploy(svc: str, ok: Checked) -> list[Move]:
     return [
         _move("rollback", "low", True, f"roll {quote(svc)} back to the previous release"
-              f"{_to(ok)}", f"roll forward: kubectl rollout undo deployment/{svc} again",
+              f"{_to(ok)}", f"roll forward: redeploy the release of {quote(svc)} that was rolled "
+              "back (the executor's undo says how)",
               _kubectl(ok, "rollout", "undo", f"deployment/{svc}"), ok),
         _move("traffic_shift", "medium", True, f"shift traffic away from the new {quote(svc)} pods",
               "restore the original traffic weights",
