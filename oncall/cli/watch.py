@@ -115,7 +115,8 @@ def watch_command(
                         continue
                     result = triage_snapshot(source.snapshot())
                 except SourceUnavailable as exc:
-                    _say(as_json, {"event": "unavailable", "reason": str(exc)},
+                    _say(as_json, {"event": "unavailable", "at": _stamp(datetime.now(UTC)),
+                                   "reason": str(exc)},
                          f"alert source unavailable, polling again: {exc}")
                     continue
                 last = current

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, MarkdownViewer, Sparkline, TabbedContent
@@ -103,3 +105,24 @@ def test_a_knowledge_hit_opens_its_markdown_in_a_viewer() -> None:
         assert isinstance(pilot.app.screen, IncidentScreen)
 
     drive(DashboardApp(data=data), scenario)
+
+
+def test_keys_on_an_empty_incident_list_do_nothing(tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "quiet"
+    shutil.copytree(EXAMPLES / "checkout-latency", root)
+    (root / "alerts.json").write_text("[]")  # nothing firing: the list is empty
+    data = build_data(ScenarioSource(root).snapshot())
+    assert data.triage.incidents == []
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        for key in ("down", "up", "enter", "n", "escape", "down", "home", "end"):
+            await pilot.press(key)
+            await pilot.pause()
+        assert isinstance(pilot.app.screen, IncidentListScreen)
+        assert pilot.app.screen.query_one("#incidents", DataTable).row_count == 0
+
+    app = DashboardApp(data=data)
+    drive(app, scenario)
+    assert app.return_code in (None, 0)  # no handler raised

@@ -16,6 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.events import Resize
 from textual.widgets import DataTable, Footer, Header, Static
 
+from oncall.tui.rows import row_key
 from oncall.tui.screens.base import DataScreen
 from oncall.tui.screens.incident import IncidentScreen
 from oncall.tui.screens.noise import NoiseScreen
@@ -101,7 +102,8 @@ class IncidentListScreen(DataScreen):
 
     @on(DataTable.RowHighlighted, "#incidents")
     def _preview(self, event: DataTable.RowHighlighted) -> None:
-        incident = self.session.incident(str(event.row_key.value))
+        key = row_key(event)
+        incident = self.session.incident(key) if key is not None else None
         if incident is not None:
             text = safe(incident.narrative or incident.title)
             if incident.owner:
@@ -111,7 +113,9 @@ class IncidentListScreen(DataScreen):
 
     @on(DataTable.RowSelected, "#incidents")
     def _selected(self, event: DataTable.RowSelected) -> None:
-        self._open(str(event.row_key.value))
+        key = row_key(event)
+        if key is not None:
+            self._open(key)
 
     def action_open(self) -> None:
         table = self.query_one("#incidents", DataTable)

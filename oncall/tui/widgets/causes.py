@@ -14,6 +14,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from oncall.model import Hypothesis, Incident
+from oncall.tui.rows import row_key
 from oncall.tui.text import safe
 
 NO_CAUSE = Text("No cause ranked: no trace, metric, log or change pointed anywhere. "
@@ -58,7 +59,8 @@ class CausesPane(Vertical):
 
     @on(DataTable.RowHighlighted, "#causes-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        index = int(str(event.row_key.value))
+        key = row_key(event)
+        index = int(key) if key is not None else len(self.incident.hypotheses)
         if index < len(self.incident.hypotheses):  # a stale event from before a refill
             self._show(self.incident.hypotheses[index], index + 1)
 

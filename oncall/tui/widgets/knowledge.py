@@ -10,11 +10,16 @@ from textual.widgets import DataTable, Static
 
 from oncall.errors import OncallError
 from oncall.model import KnowledgeHit
+from oncall.tui.rows import row_key
 from oncall.tui.screens.document import DocumentScreen, read_document
 from oncall.tui.text import safe
 
 NO_HITS = Text("No runbook or past incident matched. Add folders with -k, or build an "
                "index with `oncall index`.", style="italic")
+
+# Document ids up to 27 characters show whole at 80 columns; longer ones end in an ellipsis.
+ID_WIDTH = 27
+TITLE_WIDTH = 31
 
 
 class KnowledgePane(Vertical):
@@ -42,21 +47,23 @@ class KnowledgePane(Vertical):
         if not hits:
             return
         table.add_column("Type", width=8)
-        table.add_column("Id", width=24)
-        table.add_column("Title / section", width=34)
+        table.add_column("Id", width=ID_WIDTH)
+        table.add_column("Title / section", width=TITLE_WIDTH)
         table.add_column("Score", width=5)
         for index, hit in enumerate(self.hits):
             title = safe(hit.title, limit=200)
             if hit.section:
                 title.append(" § ", style="dim")
                 title.append(safe(hit.section, style="dim", limit=80))
-            table.add_row(safe(hit.doc_type, limit=12), safe(hit.id, limit=80), title,
+            title.truncate(TITLE_WIDTH, overflow="ellipsis")  # the viewer shows it whole
+            table.add_row(safe(hit.doc_type, limit=12), safe(hit.id, limit=ID_WIDTH), title,
                           f"{hit.score:.2f}", key=str(index))
         table.move_cursor(row=min(max(keep, 0), table.row_count - 1))
 
     @on(DataTable.RowSelected, "#knowledge-table")
     def _open(self, event: DataTable.RowSelected) -> None:
-        index = int(str(event.row_key.value))
+        key = row_key(event)
+        index = int(key) if key is not None else len(self.hits)
         if index >= len(self.hits):  # a stale event from before a refill
             return
         hit = self.hits[index]

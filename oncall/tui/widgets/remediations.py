@@ -14,6 +14,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from oncall.model import Incident, Remediation
+from oncall.tui.rows import row_key
 from oncall.tui.session import Session
 from oncall.tui.states import move_state
 from oncall.tui.text import safe
@@ -22,6 +23,9 @@ DECISION_STYLE = {"auto": "bold green", "approve": "bold yellow", "deny": "bold 
 RISK_STYLE = {"low": "green", "medium": "yellow", "high": "red"}
 NO_MOVE = Text("No remediation proposed: no cause was strong enough to act on. Escalate "
                "to the owner.", style="italic")
+
+# Fits `driver-location`-length names at 80 columns; longer ones end in an ellipsis.
+TARGET_WIDTH = 17
 
 
 class RemediationQueue(Vertical):
@@ -63,14 +67,14 @@ class RemediationQueue(Vertical):
             return
         table.add_column("#", width=2)
         table.add_column("Action", width=13)
-        table.add_column("Target", width=13)
+        table.add_column("Target", width=TARGET_WIDTH)
         table.add_column("Risk", width=6)
         table.add_column("Undo", width=4)
         table.add_column("Policy", width=7)
         table.add_column("State", width=10)
         for index, rem in enumerate(self.incident.remediations):
             table.add_row(
-                str(index + 1), safe(rem.action, limit=40), safe(rem.target, limit=60),
+                str(index + 1), safe(rem.action, limit=40), safe(rem.target, limit=TARGET_WIDTH),
                 Text(rem.risk, style=RISK_STYLE.get(rem.risk, "")),
                 "yes" if rem.reversible else Text("no", style="bold red"),
                 Text(rem.decision, style=DECISION_STYLE.get(rem.decision, "bold red")),
@@ -85,7 +89,8 @@ class RemediationQueue(Vertical):
 
     @on(DataTable.RowHighlighted, "#queue")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        index = int(str(event.row_key.value))
+        key = row_key(event)
+        index = int(key) if key is not None else len(self.incident.remediations)
         if index < len(self.incident.remediations):  # a stale event from before a refill
             self._detail(self.incident.remediations[index])
 

@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
+from oncall.tui.rows import row_key
 from oncall.tui.text import safe
 from oncall.tui.timeline import Entry, relative
 
@@ -67,7 +68,8 @@ class TimelinePane(Vertical):
 
     @on(DataTable.RowHighlighted, "#timeline-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        index = int(str(event.row_key.value))
+        key = row_key(event)
+        index = int(key) if key is not None else len(self.entries)
         if index < len(self.entries):  # a stale event from before a refill
             self._detail(self.entries[index])
 

@@ -89,3 +89,4 @@ def test_watch_keeps_polling_when_alertmanager_is_down(tmp_path: Path, dead_url:
     events = [json.loads(line) for line in result.stdout.splitlines()]
     assert [e["event"] for e in events] == ["unavailable", "unavailable"]
     assert "connection refused on /api/v2/alerts (1 try)" in events[0]["reason"]
+    assert events[0]["at"].endswith("Z") and set(events[0]) == {"event", "at", "reason"}
