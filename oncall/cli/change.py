@@ -146,7 +146,8 @@ def propose(
         list[str] | None,
         typer.Option("--set", help="FILE[#DOC]:dotted.path=VALUE instead of the built-in fix."),
     ] = None,
-    base: Annotated[str, typer.Option("--base", help="Commit or branch to start from.")]
+    base: Annotated[str, typer.Option("--base", help="Branch (or commit) to start from; the pull "
+                                    "request targets this branch.")]
     = "HEAD",
     branch: Annotated[str | None, typer.Option("--branch", help="New branch name.")] = None,
     push_remote: Annotated[
@@ -190,8 +191,10 @@ def propose(
                            incident=rec.id)
             raise
         git_repo = open_repo(repo)
+        token_env, token = _forge_token(github, gitlab)
         explicit = p.bind_explicit([p.parse_set(s, git_repo.root) for s in set_values or []],
                                    git_repo, base)
+        target_branch = _base_branch(git_repo, base) if token else None
         try:
             proposal = p.build_proposal(rec, git_repo, base, branch, explicit, policy)
         except NoFix as missing:
@@ -205,7 +208,8 @@ def propose(
         p.record(log, "proposal", proposal, reason=reason)
         typer.echo(f"committed {proposal.commit[:12] if proposal.commit else ''} on branch "
                    f"{proposal.branch} (your checkout is untouched)")
-        _publish(git_repo, proposal, policy, push_remote, github, gitlab, api, log)
+    _publish(git_repo, proposal, policy, push_remote, github, gitlab, api, log,
+             token_env, token, target_branch)
 
 
 def _check_forge(github: str | None, gitlab: str | None, api: str | None) -> None:
@@ -223,49 +227,98 @@ def _check_forge(github: str | None, gitlab: str | None, api: str | None) -> Non
             raise InputError("--api", str(exc)) from None
 
 
+def _forge_token(github: str | None, gitlab: str | None) -> tuple[str, str]:
+    """The token variable the forge asked for, and its value ("" when unset)."""
+    token_env = "GITHUB_TOKEN" if github else "GITLAB_TOKEN" if gitlab else ""
+    return token_env, os.environ.get(token_env, "") if token_env else ""
+
+
+def _base_branch(repo: Any, base: str) -> str:
+    """The branch the pull request targets: the one `--base` names (a local branch, or a
+    remote-tracking one like `origin/release`), or the current branch when `--base` is
+    left at HEAD. A tag, a commit or a detached HEAD is refused: a review needs a branch."""
+    full = str(repo.git("rev-parse", "--symbolic-full-name", base, check=False)).strip()
+    full = full.splitlines()[0] if full else ""
+    name = ""
+    if full.startswith("refs/heads/"):
+        name = full.removeprefix("refs/heads/")
+    elif full.startswith("refs/remotes/"):
+        name = full.removeprefix("refs/remotes/").partition("/")[2]
+    if name and name != "HEAD":
+        return name
+    if base == "HEAD":
+        raise InputError("--base", "HEAD is detached, so there is no branch for the pull "
+                         "request to target; give --base BRANCH")
+    what = "a tag" if full.startswith("refs/tags/") else "not a branch"
+    raise InputError("--base", f"{base!r} is {what}; a pull request targets a branch: give "
+                     "--base BRANCH")
+
+
 def _publish(repo: Any, proposal: Any, policy: Any, push_remote: str | None,
-             github: str | None, gitlab: str | None, api: str | None, log: Any) -> None:
+             github: str | None, gitlab: str | None, api: str | None, log: Any,
+             token_env: str, token: str, target_branch: str | None) -> None:
     from oncall.change import propose as p
     from oncall.change.git import push
 
     forge = "github" if github else "gitlab" if gitlab else None
-    token_env = {"github": "GITHUB_TOKEN", "gitlab": "GITLAB_TOKEN"}.get(forge or "", "")
-    token = os.environ.get(token_env, "") if token_env else ""
     remote = push_remote or ("origin" if forge and token else None)
-    if remote:
-        push(repo, remote, proposal.branch)
-        typer.echo(f"pushed {proposal.branch} to {remote}")
+    with user_errors():
+        if remote:
+            push(repo, remote, proposal.branch)
+            typer.echo(f"pushed {proposal.branch} to {remote}")
     title, _, body = proposal.message.partition("\n")
-    if forge and token:
-        import httpx
+    if not (forge and token and target_branch):
+        if forge:
+            typer.echo(f"no {token_env} in the environment: open the pull request by hand")
+        _description(proposal)
+        return
+    import httpx
 
-        from oncall.change import forge as f
+    from oncall.change import forge as f
 
-        with httpx.Client(timeout=20.0) as client:
+    kind = "pull request" if forge == "github" else "merge request"
+    try:
+        with httpx.Client(timeout=f.TIMEOUT, follow_redirects=False) as client:
             if forge == "github":
                 opened = f.github_pull_request(
-                    client, str(github), token, head=proposal.branch, base=_base_name(repo),
+                    client, str(github), token, head=proposal.branch, base=target_branch,
                     title=title, body=body.strip(), reviewers=list(policy.approver_groups),
                     api=api or f.GITHUB_API)
             else:
                 opened = f.gitlab_merge_request(
-                    client, str(gitlab), token, head=proposal.branch, base=_base_name(repo),
+                    client, str(gitlab), token, head=proposal.branch, base=target_branch,
                     title=title, body=body.strip(), api=api or f.GITLAB_API)
-        proposal.opened = opened
-        p.record(log, "note", proposal, opened=opened.url, number=opened.number,
-                 reviewers=list(opened.reviewers_requested))
-        typer.echo(f"opened {opened.url or f'#{opened.number}'}; reviewers requested: "
-                   f"{', '.join(opened.reviewers_requested) or 'none'}; oncall never merges")
-        return
-    if forge:
-        typer.echo(f"no {token_env} in the environment: open the pull request by hand")
+    except f.ForgeError as failed:
+        reason = str(failed)
+        p.record(log, "note", proposal, forge=forge, target=target_branch, failed=reason)
+        sys.stderr.write(f"oncall: {reason}\n")
+        look = (f"it may have been opened: look for an open {kind} from that branch, else "
+                if failed.maybe_created else "")
+        sys.stderr.write(f"oncall: branch {proposal.branch} pushed to {remote}; {look}open "
+                         f"the {kind} into {target_branch} by hand with the description "
+                         "below\n")
+        _description(proposal)
+        raise typer.Exit(code=1) from None
+    proposal.opened = opened
+    where = opened.url or f"#{opened.number}"
+    p.record(log, "note", proposal, forge=forge, target=target_branch, opened=opened.url,
+             number=opened.number, reviewers=list(opened.reviewers_requested),
+             **({"failed": opened.reviewers_error} if opened.reviewers_error else {}))
+    if opened.reviewers_error:
+        typer.echo(f"opened {where} (#{opened.number}) into {target_branch}; oncall never "
+                   "merges")
+        wanted = ", ".join(policy.approver_groups)
+        sys.stderr.write(f"oncall: {opened.reviewers_error}\n")
+        sys.stderr.write(f"oncall: {kind} #{opened.number} is open ({where}) but the "
+                         f"reviewers were not requested: request {wanted} by hand\n")
+        raise typer.Exit(code=1)
+    typer.echo(f"opened {where} into {target_branch}; reviewers requested: "
+               f"{', '.join(opened.reviewers_requested) or 'none'}; oncall never merges")
+
+
+def _description(proposal: Any) -> None:
     typer.echo("---- pull request description ----")
     typer.echo(proposal.message.rstrip("\n"))
-
-
-def _base_name(repo: Any) -> str:
-    name = str(repo.git("rev-parse", "--abbrev-ref", "HEAD")).strip()
-    return name if name and name != "HEAD" else "main"
 
 
 def _policy(path: Path | None) -> Any:

@@ -144,6 +144,9 @@ def test_github_pull_request_and_reviewers() -> None:
         httpx.Response(201, json={})])
 
     def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":  # the look-up before the create is sent again
+            seen.append(("GET", request.url.path, dict(request.url.params), ""))
+            return httpx.Response(200, json=[])
         seen.append((request.method, request.url.path, json.loads(request.content),
                      request.headers["Authorization"]))
         return next(answers)
@@ -153,10 +156,12 @@ def test_github_pull_request_and_reviewers() -> None:
                                  base="main", title="Raise floor", body="why",
                                  reviewers=["group:sre", "alice"], sleep=sleeps.append)
     assert opened.number == 42 and opened.reviewers_requested == ("sre", "alice")
-    assert [s[1] for s in seen] == ["/repos/acme/infra/pulls"] * 2 + [
+    assert [s[1] for s in seen] == ["/repos/acme/infra/pulls"] * 3 + [
         "/repos/acme/infra/pulls/42/requested_reviewers"]
-    assert seen[1][2]["head"] == "oncall/fix-1" and seen[1][3] == "Bearer tok"
-    assert seen[2][2] == {"reviewers": ["alice"], "team_reviewers": ["sre"]}
+    assert seen[1] == ("GET", "/repos/acme/infra/pulls",
+                       {"head": "acme:oncall/fix-1", "state": "open"}, "")
+    assert seen[2][2]["head"] == "oncall/fix-1" and seen[2][3] == "Bearer tok"
+    assert seen[3][2] == {"reviewers": ["alice"], "team_reviewers": ["sre"]}
     assert sleeps == [0.5]
 
 
