@@ -94,8 +94,8 @@ def sync_command(
         try:
             ticketing = Ticketing(built.integrations, unavailable=built.unavailable,
                                   not_configured=built.not_configured,
-                                  audit=None if dry_run else log,
-                                  prefix=itsm.correlation_prefix)
+                                  audit=log, record=not dry_run,
+                                  prefix=itsm.correlation_prefix, secrets=built.secrets)
             source = str(triage_file)
             result = (ticketing.resolve(body, notes, source=source) if resolve
                       else ticketing.sync(body, source=source, acknowledge=acknowledge))

@@ -10,7 +10,9 @@ and a ticket the lost answer had created is found instead of duplicated.
 
 Secrets travel in headers, bodies and (for a Slack webhook) the URL itself. Failure
 messages name the system and the path, never the host or query of a secret URL, and
-every known secret value is scrubbed from them before they reach a person or a log.
+every known secret value is scrubbed from them before they reach a person or a log,
+including the parts a server may echo back on its own (`secret_forms`: a webhook's path
+and token, percent-encoded or JSON-escaped).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl, quote
 
 import httpx
 
@@ -42,10 +45,42 @@ class Found(Exception):
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every secret (longer than 3 characters) replaced by `***`."""
-    for secret in sorted({s for s in secrets if s and len(s) > 3}, key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
+    """`text` with every secret (longer than 3 characters) replaced by `***`, in each of
+    the forms a server may echo it (`secret_forms`)."""
+    forms = {form for secret in secrets if secret for form in secret_forms(secret)}
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, REDACTED)
     return text
+
+
+def secret_forms(secret: str) -> set[str]:
+    """The secret and the parts of it that are secret on their own, each also
+    percent-encoded and JSON-escaped. A secret URL (a Slack webhook) is a secret in its
+    path and query too: a server answering `400` may echo the path it was sent
+    (`/services/T000/B000/XXXX`), or just its last segment, the token."""
+    parts = {secret}
+    if "://" in secret:
+        try:
+            url = httpx.URL(secret)
+        except httpx.InvalidURL:
+            url = None
+        if url is not None:
+            path = url.path
+            query = url.query.decode("ascii", "replace")
+            if path.strip("/"):
+                parts |= {path, path.lstrip("/"), path.rstrip("/").rsplit("/", 1)[-1]}
+                raw_path = url.raw_path.decode("ascii", "replace").split("?", 1)[0]
+                parts |= {raw_path, raw_path.lstrip("/")}
+            if query:
+                parts.add(query)
+                parts |= {value for _, value in parse_qsl(query)}
+            if url.password:
+                parts.add(url.password)
+    forms: set[str] = set()
+    for part in parts:
+        forms |= {part, quote(part, safe=""), quote(part, safe="/"),
+                  part.replace("/", "\\/")}
+    return {form for form in forms if len(form) > 3}
 
 
 class Sender:
@@ -96,7 +131,7 @@ class Sender:
             else:
                 if response.status_code < 300:
                     return response
-                reason = f"HTTP {response.status_code}{_detail(response)}"
+                reason = f"HTTP {response.status_code}{_detail(response, self.secrets)}"
                 if response.status_code not in RETRY_STATUSES:
                     raise self.error(f"{what}: {reason}")
                 hint = retry_after(response)
@@ -152,9 +187,10 @@ def _transport_reason(exc: httpx.TransportError) -> str:
     return type(exc).__name__
 
 
-def _detail(response: httpx.Response) -> str:
+def _detail(response: httpx.Response, secrets: Iterable[str] = ()) -> str:
     """The server's own words: ServiceNow `error.message`/`detail`, Jira `errorMessages`
-    and `errors`, PagerDuty `message`/`errors`, Slack's plain-text reason."""
+    and `errors`, PagerDuty `message`/`errors`, Slack's plain-text reason. Scrubbed
+    before it is cut to length, so no secret is left half-shown at the cut."""
     try:
         body = response.json()
     except (ValueError, RecursionError):
@@ -176,5 +212,5 @@ def _detail(response: httpx.Response) -> str:
             parts.append(str(body["message"]))
     elif body is None:
         parts.append(response.text.strip())
-    text = " ".join("; ".join(p for p in parts if p).split())[:300]
+    text = " ".join(scrub("; ".join(p for p in parts if p), secrets).split())[:300]
     return f": {text}" if text else ""

@@ -8,23 +8,35 @@ first, so the page and the chat message can name the ticket they opened.
 Every ticket action that wrote something (and every failure) becomes a `note` record in
 the audit log when one is given: `{"system", "ticket", "action", "correlation_id",
 "detail", "facts"}`. Slack has no look-up, so the facts last posted for the incident are
-read back from that log and an unchanged update is not posted twice.
+read back from that log and an unchanged update is not posted twice. PagerDuty and
+Slack both rely on that log to know an incident was resolved: once a `resolved` note is
+there, a sync sends no trigger (after a resolve it would open a new PagerDuty incident
+and page the on-call again), no acknowledge and no stakeholder update, and a second
+resolve sends nothing to them either. The resolution message is posted once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from oncall.audit import AuditLog
 from oncall.errors import OncallError
 from oncall.itsm.base import WRITES, Acknowledges, Integration, TicketAction
 from oncall.itsm.content import TicketView, views
-from oncall.itsm.outcomes import IncidentOutcome, outcomes
+from oncall.itsm.http import scrub
+from oncall.itsm.outcomes import IncidentOutcome, TicketNote, outcomes
 from oncall.model import Triage
 
 ORDER = {"servicenow": 0, "jira": 1, "pagerduty": 2, "slack": 3}
+# Systems without a look-up whose sync is skipped once the audit log shows the incident
+# resolved, and what the skip says. ServiceNow and Jira ask the ticket itself.
+AFTER_RESOLVE = {
+    "pagerduty": "already resolved (audit log): a trigger now would open a new PagerDuty "
+                 "incident and page again",
+    "slack": "already resolved (audit log): the resolution was posted, no update after it",
+}
 
 
 @dataclass(slots=True)
@@ -77,16 +89,21 @@ def _resolve_with(notes: str) -> Step:
 
 
 class Ticketing:
-    """Drives the integrations; `audit` records what was done."""
+    """Drives the integrations; `audit` records what was done (with `record=False`, as in
+    a dry run, it is only read). `secrets` are scrubbed from every action's detail and
+    every audit record, whatever raised the message."""
 
     def __init__(self, integrations: Sequence[Integration], *,
                  unavailable: Sequence[str] = (), not_configured: Sequence[str] = (),
-                 audit: AuditLog | None = None, prefix: str = "oncall-") -> None:
+                 audit: AuditLog | None = None, prefix: str = "oncall-",
+                 record: bool = True, secrets: Sequence[str] = ()) -> None:
         self.integrations = sorted(integrations, key=lambda i: ORDER.get(i.name, 9))
         self.unavailable = list(unavailable)
         self.not_configured = list(not_configured)
         self.audit = audit
         self.prefix = prefix
+        self.record = record
+        self.secrets = tuple(secrets)
         self._history: dict[str, IncidentOutcome] | None = None
 
     def sync(self, triage: Triage | Mapping[str, Any], *, source: str = "triage",
@@ -95,7 +112,15 @@ class Ticketing:
         result = self._result()
         for view in views(triage, source):
             done: list[TicketAction] = []
+            resolved = self._resolved(view)
             for integration in self.integrations:
+                if integration.name in AFTER_RESOLVE and resolved:
+                    # A trigger after the resolve opens a new PagerDuty incident (a
+                    # second page); a stakeholder update would contradict the
+                    # resolution already posted.
+                    done.append(TicketAction(integration.name, view.id, "skipped", "",
+                                             AFTER_RESOLVE[integration.name]))
+                    continue
                 if integration.name == "slack" and self._posted(view, resolved=False):
                     done.append(TicketAction("slack", view.id, "unchanged", "",
                                              "the same update was posted before"))
@@ -123,8 +148,13 @@ class Ticketing:
             done: list[TicketAction] = []
             for integration in self.integrations:
                 if integration.name == "slack" and self._posted(view, resolved=True):
-                    done.append(TicketAction("slack", view.id, "unchanged", "",
-                                             "the resolution was posted before"))
+                    done.append(TicketAction("slack", view.id, "skipped", "",
+                                             "already resolved: the resolution was posted "
+                                             "before (audit log)"))
+                    continue
+                if integration.name == "pagerduty" and self._resolved(view, "pagerduty"):
+                    done.append(TicketAction("pagerduty", view.id, "skipped", "",
+                                             "already resolved (audit log)"))
                     continue
                 done.append(self._run(integration, view, done, _resolve_with(text)))
             result.actions += done
@@ -141,13 +171,16 @@ class Ticketing:
         try:
             action = step(integration, view, list(done))
         except OncallError as exc:
-            action = TicketAction(integration.name, view.id, "failed", "",
-                                  " ".join(str(exc).split()))
+            action = TicketAction(integration.name, view.id, "failed", "", str(exc))
+        action = replace(action, ticket=scrub(action.ticket, self.secrets),
+                         detail=" ".join(scrub(action.detail, self.secrets).split()),
+                         url=scrub(action.url, self.secrets))
         self._record(view, action)
         return action
 
     def _record(self, view: TicketView, action: TicketAction) -> None:
-        if self.audit is None or (action.action not in WRITES and action.ok):
+        if self.audit is None or not self.record or (action.action not in WRITES
+                                                     and action.ok):
             return
         data = {"system": action.system, "ticket": action.ticket, "action": action.action,
                 "correlation_id": view.correlation_id(self.prefix), "detail": action.detail,
@@ -155,15 +188,25 @@ class Ticketing:
         self.audit.append("note", data, incident=view.id)
         self._history = None  # re-read on the next look-up
 
-    def _posted(self, view: TicketView, resolved: bool) -> bool:
-        """Whether the audit log shows Slack already has this news: the resolution, or
-        (for an update) the same facts."""
+    def _notes(self, view: TicketView) -> list[TicketNote]:
+        """The ticket notes the audit log holds for this incident, oldest first."""
         if self.audit is None:
-            return False
+            return []
         if self._history is None:
             self._history = outcomes(self.audit.records())
         state = self._history.get(view.id)
-        for note in reversed(state.tickets if state else []):
+        return state.tickets if state else []
+
+    def _resolved(self, view: TicketView, system: str | None = None) -> bool:
+        """Whether the audit log shows this incident resolved (by `system`, else by any
+        system): a note with action `resolved`."""
+        return any(note.action == "resolved" and (system is None or note.system == system)
+                   for note in self._notes(view))
+
+    def _posted(self, view: TicketView, resolved: bool) -> bool:
+        """Whether the audit log shows Slack already has this news: the resolution, or
+        (for an update) the same facts."""
+        for note in reversed(self._notes(view)):
             if note.system == "slack" and note.action in ("posted", "resolved"):
                 if note.action == "resolved":
                     return True

@@ -21,7 +21,8 @@ undone. The rules, in the order they are checked:
    (`confirm is None`) nothing that needs one runs.
 6. After executing, the signals are verified. If they do not recover, the change is
    undone (by itself when policy let it run by itself, else only when a person confirms
-   the undo), and the owners are paged.
+   the undo), and the escalation is recorded; the owners are paged when a pager (an
+   `escalate` route) is configured, policy lets it run by itself and the call succeeds.
 """
 
 from __future__ import annotations
@@ -243,9 +244,10 @@ class ActSession:
         self._log("execution", {"action": rem.action, "target": rem.target,
                                 "executor": preview.executor, **result.as_dict()})
         if not result.ok:
-            self._page(rem, f"{rem.action} on {rem.target} failed: {result.detail[:300]}")
-            return ActOutcome("failed", f"execution failed: {result.detail[:300]}", verdict,
-                              preview, result)
+            paged = self._page(rem, f"{rem.action} on {rem.target} failed: "
+                               f"{result.detail[:300]}")
+            return ActOutcome("failed", f"execution failed: {result.detail[:300]}; {paged}",
+                              verdict, preview, result)
         if rem.action == "escalate":
             return ActOutcome("escalated", "the owners were paged", verdict, preview, result)
         check = self._verify(rem, started)
@@ -256,14 +258,15 @@ class ActSession:
             return out
         if check.status == "no_targets":
             out.status = "unverified"
-            self._page(rem, f"{rem.action} ran on {rem.target}; {check.reason}")
+            paged = self._page(rem, f"{rem.action} ran on {rem.target}; {check.reason}")
+            out.message = f"{check.reason}; {paged}"
             return out
         out.undo = self._undo(rem, verdict, request, executor, preview, result)
         out.status = "undone" if out.undo is not None and out.undo.ok else "escalated"
         undone = ("undone" if out.status == "undone" else "left in place")
-        out.message = f"{check.reason}; the change was {undone} and the owners paged"
-        self._page(rem, f"{rem.action} on {rem.target} did not restore the signals "
-                   f"({check.reason}); change {undone}")
+        paged = self._page(rem, f"{rem.action} on {rem.target} did not restore the signals "
+                           f"({check.reason}); change {undone}")
+        out.message = f"{check.reason}; the change was {undone}; {paged}"
         return out
 
     def _verify(self, rem: Remediation, started: float) -> VerifyOutcome:
@@ -299,23 +302,33 @@ class ActSession:
         self._log("undo", {"action": rem.action, "target": rem.target, **undone.as_dict()})
         return undone
 
-    def _page(self, rem: Remediation, reason: str) -> None:
+    def _page(self, rem: Remediation, reason: str) -> str:
         """Escalation: always an audit record naming who to page; also the configured
         pager (an `escalate` route), when there is one and policy lets escalation run by
-        itself (a policy that says `escalate: approve` gets the record, not the call)."""
+        itself (a policy that says `escalate: approve` gets the record, not the call).
+        Returns what happened, for the outcome message: "paged" only when the pager
+        call succeeded."""
         data: dict[str, Any] = {"target": rem.target, "reason": reason,
                                 "owner": self.incident.owner,
                                 "escalation": self.incident.escalation}
         paging = self.decision(replace(rem, action="escalate"))
-        if self.router.has_route("escalate") and paging.decision != "auto":
+        who = self._who()
+        if not self.router.has_route("escalate"):
+            said = f"the escalation was recorded; no pager is configured: call {who}"
+        elif paging.decision != "auto":
             data["page"] = {"ok": False, "detail": f"pager not called: {paging.reason}"}
-        elif self.router.has_route("escalate"):
+            said = (f"the escalation was recorded; the pager was not called "
+                    f"({paging.reason}): call {who}")
+        else:
             try:
                 request = ActionRequest("escalate", rem.target, self.incident.id)
                 data["page"] = self.router.route(request).execute(request).as_dict()
             except OncallError as exc:
                 data["page"] = {"ok": False, "detail": str(exc)}
+            said = ("the owners were paged" if data["page"].get("ok") is True
+                    else f"the escalation was recorded; the pager call failed: call {who}")
         self._log("escalation", data)
+        return said
 
     def _escalate_by_record(self, rem: Remediation, verdict: PolicyDecision) -> ActOutcome:
         """Escalate with no pager configured: the record is the escalation, and the

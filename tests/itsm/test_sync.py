@@ -120,8 +120,50 @@ def test_slack_is_not_posted_twice_for_the_same_facts(checkout: dict[str, Any],
     resolved = _ticketing(rec, env, audit).resolve(checkout, {"inc-2f1c2bc2c5": "fixed"})
     assert [a.action for a in resolved.actions if a.system == "slack"] == ["resolved"]
     after = _ticketing(rec, env, audit).sync(checkout)
-    assert [a.action for a in after.actions if a.system == "slack"] == ["unchanged"]
+    assert [a.action for a in after.actions if a.system == "slack"] == ["skipped"]
+    assert "already resolved" in after.actions[0].detail
     assert sum(1 for r in rec.requests if r.url.host == "hooks.slack.com") == 3
+
+
+def test_a_resolved_incident_is_never_triggered_or_updated_again(
+        checkout: dict[str, Any], tmp_path: Path) -> None:
+    """sync, resolve, sync: a trigger after the resolve would open a new PagerDuty
+    incident and page the on-call again; a second resolve sends nothing either."""
+    audit = AuditLog(tmp_path / "a.jsonl")
+    env = {"PAGERDUTY_ROUTING_KEY": ENV["PAGERDUTY_ROUTING_KEY"],
+           "SLACK_WEBHOOK_URL": ENV["SLACK_WEBHOOK_URL"]}
+    rec = _world()
+    _ticketing(rec, env, audit).sync(checkout)
+    _ticketing(rec, env, audit).resolve(checkout, {"inc-2f1c2bc2c5": "fixed"})
+    sent = len(rec.requests)
+    assert [json.loads(r.content)["event_action"] for r in rec.requests
+            if r.url.host == "events.pagerduty.com"] == ["trigger", "resolve"]
+    checkout["incidents"][0]["alerts"].append("feedfeedfeedfeed")  # new facts too
+    third = _ticketing(rec, env, audit).sync(checkout, acknowledge=True)
+    fourth = _ticketing(rec, env, audit).resolve(checkout, {"inc-2f1c2bc2c5": "fixed"})
+    assert len(rec.requests) == sent  # nothing was sent: no trigger, ack, post, resolve
+    for result in (third, fourth):
+        assert [(a.system, a.action) for a in result.actions] == [
+            ("pagerduty", "skipped"), ("slack", "skipped")]
+        assert all("already resolved" in a.detail for a in result.actions)
+        assert not result.failed
+    assert "page again" in third.actions[0].detail
+    notes = [r["data"]["action"] for r in audit.records()]
+    assert notes == ["triggered", "posted", "resolved", "resolved"]
+
+
+def test_a_dry_run_reads_the_audit_log_but_writes_nothing(checkout: dict[str, Any],
+                                                          tmp_path: Path) -> None:
+    audit = AuditLog(tmp_path / "a.jsonl")
+    env = {"PAGERDUTY_ROUTING_KEY": ENV["PAGERDUTY_ROUTING_KEY"]}
+    rec = _world()
+    _ticketing(rec, env, audit).resolve(checkout, {"inc-2f1c2bc2c5": "fixed"})
+    before = (tmp_path / "a.jsonl").read_text()
+    dry = _ticketing(rec, env, audit)
+    dry.record = False
+    result = dry.sync(checkout)
+    assert [a.action for a in result.actions] == ["skipped"]
+    assert len(rec.requests) == 1 and (tmp_path / "a.jsonl").read_text() == before
 
 
 def test_resolve_skips_incidents_without_close_notes(storm: dict[str, Any]) -> None:

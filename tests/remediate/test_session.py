@@ -280,11 +280,16 @@ def test_an_approved_change_is_undone_only_when_a_person_confirms(
     assert events(audit)[-2:] == ["rejection", "escalation"]
 
 
-def test_a_restart_that_does_not_help_is_not_undone_but_paged(tmp_path: Path,
-                                                              kubectl: FakeKubectl) -> None:
+def test_a_restart_that_does_not_help_is_not_undone_but_escalated(
+        tmp_path: Path, kubectl: FakeKubectl) -> None:
     session, audit = make(tmp_path, RESTART, metrics=STILL_BAD, yes=True)
-    assert session.act(0).status == "escalated"
+    outcome = session.act(0)
+    assert outcome.status == "escalated"
     assert len(kubectl.mutating()) == 1 and "undo" not in events(audit)
+    # no pager is configured: the outcome says the escalation was recorded, never "paged"
+    assert "paged" not in outcome.message
+    assert outcome.message.endswith("the change was left in place; the escalation was "
+                                    "recorded; no pager is configured: call pager:payments")
 
 
 def test_missing_metrics_never_count_as_recovery(tmp_path: Path, kubectl: FakeKubectl) -> None:
@@ -330,10 +335,27 @@ def test_the_pager_is_called_after_a_failure_only_when_policy_lets_it(
     policy = replace(EXECUTE, actions={**EXECUTE.actions, "escalate": escalate})
     session, audit = make(tmp_path, RESTART, policy=policy, metrics=STILL_BAD, yes=True)
     session.router = pager_router(recorder)
-    assert session.act(0).status == "escalated"
+    outcome = session.act(0)
+    assert outcome.status == "escalated"
     assert [b["action"] for b in recorder.bodies()] == (["escalate"] if paged else [])
     page = list(audit.records())[-1]["data"]["page"]
     assert page["ok"] is paged
+    assert ("the owners were paged" in outcome.message) is paged
+    if not paged:
+        assert "paged" not in outcome.message
+        assert "the escalation was recorded; the pager was not called" in outcome.message
+
+
+def test_a_failing_pager_is_not_reported_as_paged(tmp_path: Path,
+                                                   kubectl: FakeKubectl) -> None:
+    recorder = Recorder({})  # every call to the pager fails
+    session, audit = make(tmp_path, RESTART, metrics=STILL_BAD, yes=True)
+    session.router = pager_router(recorder)
+    outcome = session.act(0)
+    assert outcome.status == "escalated"
+    assert list(audit.records())[-1]["data"]["page"]["ok"] is False
+    assert "paged" not in outcome.message
+    assert "the pager call failed: call pager:payments" in outcome.message
 
 
 def test_a_chosen_escalation_goes_to_the_configured_pager(tmp_path: Path,
