@@ -5,10 +5,9 @@ HTTP on 127.0.0.1, through `oncall ticket sync`."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -22,6 +21,7 @@ from oncall.cli.main import app
 from oncall.errors import OncallError
 from oncall.itsm.http import Sender, scrub
 from oncall.itsm.sync import Ticketing
+from tests.itsm.fake_servicenow import loopback
 
 HOOK_PATH = "/services/T0ECHO1/B0ECHO2/hooksecret4242"
 ENV = {"ECHO_SN_USER": "svc-oncall", "ECHO_SN_PASSWORD": "snpass-echo-1",
@@ -60,14 +60,8 @@ def echo_server() -> Iterator[str]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback(Handler) as url:
+        yield url
 
 
 def _config(tmp_path: Path, url: str) -> Path:
