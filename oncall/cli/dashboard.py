@@ -14,15 +14,11 @@ this command, so `import oncall.cli.main` stays light.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from oncall.cli.common import user_errors
-from oncall.errors import InputError
-
-if TYPE_CHECKING:
-    from oncall.sources.live.reader import PrometheusReader
+from oncall.cli.common import live_reader, user_errors
 
 
 def dashboard(
@@ -91,7 +87,7 @@ def dashboard(
 
             live_source = build_live_source(config)
             if executors is not None:
-                reader = _live_reader(config)
+                reader = live_reader(config, "run from the dashboard")
 
     from oncall.tui.app import DashboardApp
     from oncall.tui.runner import RemediationRunner
@@ -113,17 +109,3 @@ def dashboard(
     finally:
         if reader is not None:
             reader.close()
-
-
-def _live_reader(config: Path | None) -> PrometheusReader | None:
-    """The Prometheus that verification polls after a move; None (and a note) without one."""
-    from oncall.sources.live.reader import PrometheusReader
-
-    try:
-        return PrometheusReader.from_config(config_path=config)
-    except InputError as exc:
-        if exc.field != "sources.prometheus":
-            raise
-        typer.echo("oncall: no prometheus source in oncall.yaml: a move run from the "
-                   "dashboard ends unverified", err=True)
-        return None

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from oncall.cli.common import user_errors
+from oncall.cli.common import live_reader, user_errors
 from oncall.errors import InputError, OncallError
 
 if TYPE_CHECKING:
@@ -120,16 +120,8 @@ def _act(result: Triage, snap: Snapshot, scenario: Path | None, config: Path | N
 
     reader = None
     if scenario is None:
-        from oncall.sources.live.reader import PrometheusReader
-
         with user_errors():
-            try:
-                reader = PrometheusReader.from_config(config_path=config)
-            except InputError as exc:
-                if exc.field != "sources.prometheus":
-                    raise
-                typer.echo("oncall: no prometheus source in oncall.yaml: a move that runs "
-                           "ends unverified", err=True)
+            reader = live_reader(config, "that runs")
     try:
         return interactive(result, snap, ActOptions(scenario=scenario, oncall_config=config,
                                                     reader=reader))
